@@ -193,9 +193,9 @@ def _cross_check(loaded: LoadedConfig) -> None:
             fail(key, "source names must be identifiers (letters, digits, underscore)")
         if src.kind in ("postgres", "mysql"):
             if not src.dsn:
-                fail(f"{key}.dsn", f"a {src.kind} source needs dsn = \"{src.kind}://user@host/db\"")
+                fail(f"{key}.dsn", f'a {src.kind} source needs dsn = "{src.kind}://user@host/db"')
         elif not src.path:
-            fail(f"{key}.path", f"a {src.kind} source needs path = \"…\" (relative to the file)")
+            fail(f"{key}.path", f'a {src.kind} source needs path = "…" (relative to the file)')
         if agencies and src.owner not in agencies:
             fail(f"{key}.owner", f"agency {src.owner!r} is not declared under [[agencies]]")
     for i, user in enumerate(cfg.users):
@@ -204,7 +204,7 @@ def _cross_check(loaded: LoadedConfig) -> None:
     for i, grant in enumerate(cfg.grants):
         key = f"grants.{i}"
         if (grant.user is None) == (grant.agency is None):
-            fail(key, "a grant names exactly one of user = \"…\" or agency = \"…\"")
+            fail(key, 'a grant names exactly one of user = "…" or agency = "…"')
         if grant.user is not None and grant.user not in users:
             fail(f"{key}.user", f"user {grant.user!r} is not declared under [[users]]")
         if grant.agency is not None and agencies and grant.agency not in agencies:

@@ -57,7 +57,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
         return
     skipped = [r for r in terminalreporter.stats.get("skipped", []) if "server" in r.keywords]
     if skipped:
-        terminalreporter.write_line(f"{len(skipped)} server test(s) skipped under CI=true", red=True)
+        terminalreporter.write_line(
+            f"{len(skipped)} server test(s) skipped under CI=true", red=True
+        )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

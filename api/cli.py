@@ -1,0 +1,243 @@
+"""The ``civicfed`` command: parse arguments, call the engine, format. No SQL, no policy."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from api.output import FORMATS, write_result
+from engine import Federation, Purpose
+from engine.config import default_config_path
+from engine.errors import ConfigError, FederationError
+
+app = typer.Typer(
+    help="civicfed — federated, purpose-bound, audited queries over city data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+demo_app = typer.Typer(help="The Taipei demo scenario.", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+console = Console()
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="civicfed.toml (default: $CIVICFED_CONFIG, ./civicfed.toml)"
+    ),
+]
+UserOpt = Annotated[str, typer.Option("--user", "-u", help="the user the query runs as")]
+CaseNameOpt = Annotated[str, typer.Option("--case-name", help="the case the query serves")]
+PurposeOpt = Annotated[str, typer.Option("--purpose", help="purpose code from the registry")]
+DocOpt = Annotated[str | None, typer.Option("--document-no", help="official document number")]
+CaseOpt = Annotated[str | None, typer.Option("--case-no", help="case number")]
+LegalOpt = Annotated[str | None, typer.Option("--legal-basis", help="legal basis")]
+
+
+def _open(config: Path | None) -> Federation:
+    return Federation.open(config or default_config_path())
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def _purpose(
+    case_name: str,
+    purpose: str,
+    document_no: str | None,
+    case_no: str | None,
+    legal_basis: str | None,
+) -> Purpose:
+    return Purpose(
+        case_name=case_name,
+        purpose=purpose,
+        document_no=document_no,
+        case_no=case_no,
+        legal_basis=legal_basis,
+    )
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="the SELECT to run")],
+    user: UserOpt,
+    case_name: CaseNameOpt,
+    purpose: PurposeOpt,
+    document_no: DocOpt = None,
+    case_no: CaseOpt = None,
+    legal_basis: LegalOpt = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table | csv | json | parquet")
+    ] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write to a file")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Run a federated query as USER for the stated case."""
+    if fmt not in FORMATS:
+        raise _fail(f"--format must be one of {', '.join(FORMATS)}")
+    try:
+        with _open(config) as fed:
+            table, report = fed.run(
+                sql, user, _purpose(case_name, purpose, document_no, case_no, legal_basis)
+            )
+            write_result(table, fmt, console, output)
+            if fmt == "table" and report.stats.truncated:
+                err.print(f"[yellow]result capped at {report.plan.max_rows} rows by the grant[/]")
+    except (FederationError, ConfigError, ValueError) as exc:
+        raise _fail(_message(exc)) from None
+
+
+@app.command()
+def explain(
+    sql: Annotated[str, typer.Argument(help="the SELECT to plan")],
+    user: UserOpt,
+    case_name: CaseNameOpt,
+    purpose: PurposeOpt,
+    document_no: DocOpt = None,
+    case_no: CaseOpt = None,
+    legal_basis: LegalOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Show what a query would send to each source, and what stays above."""
+    try:
+        with _open(config) as fed:
+            plan = fed.explain(
+                sql, user, _purpose(case_name, purpose, document_no, case_no, legal_basis)
+            )
+            console.print(str(plan), markup=False, highlight=False)
+    except (FederationError, ConfigError) as exc:
+        raise _fail(_message(exc)) from None
+
+
+@app.command()
+def sources(
+    refresh: Annotated[bool, typer.Option("--refresh", help="rediscover schemas")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """List the configured sources and their tables."""
+    try:
+        with _open(config) as fed:
+            if refresh:
+                fed.catalog.refresh()
+            view = Table(header_style="bold cyan")
+            for col in ("source", "kind", "owner", "tables"):
+                view.add_column(col)
+            for src in fed.sources():
+                try:
+                    tables = ", ".join(fed.tables(src["source"]))
+                except FederationError as exc:
+                    tables = f"[red]{exc.message}[/]"
+                view.add_row(src["source"], src["kind"], src["owner"], tables)
+            console.print(view)
+    except (FederationError, ConfigError) as exc:
+        raise _fail(_message(exc)) from None
+
+
+@app.command()
+def fields(
+    user: UserOpt,
+    config: ConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """List every column USER may use, with its mode and the grant behind it."""
+    try:
+        with _open(config) as fed:
+            entries = fed.permitted_fields(user)
+    except (FederationError, ConfigError) as exc:
+        raise _fail(_message(exc)) from None
+    if as_json:
+        sys.stdout.write(json.dumps(entries, ensure_ascii=False, indent=1) + "\n")
+        return
+    view = Table(title=f"fields permitted to {user}", header_style="bold cyan")
+    for col in ("table", "column", "type", "mode", "purposes", "row filter", "max rows"):
+        view.add_column(col)
+    for f in entries:
+        view.add_row(
+            f["table"],
+            f["column"],
+            f["type"],
+            f["mode"] + (f":{f['mask']}" if f["mask"] else ""),
+            ", ".join(f["purposes"]),
+            f["row_filter"] or "",
+            str(f["max_rows"] or ""),
+        )
+    console.print(view)
+
+
+@demo_app.command("setup")
+def demo_setup(
+    directory: Annotated[Path, typer.Option("--dir", "-d", help="where to write it")] = Path(
+        "demo-data"
+    ),
+    scale: Annotated[int, typer.Option("--scale", help="number of persons")] = 100_000,
+    servers: Annotated[
+        bool, typer.Option("--servers", help="household on PostgreSQL, welfare on MariaDB")
+    ] = False,
+) -> None:
+    """Generate the synthetic Taipei data and write civicfed.toml."""
+    from demo.scenario import setup
+
+    if scale < 100:
+        raise _fail("--scale must be at least 100 persons")
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+    ) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def report(description: str, completed: float, total: float) -> None:
+            if description not in tasks:
+                tasks[description] = progress.add_task(description, total=total)
+            progress.update(tasks[description], completed=completed, total=total)
+
+        try:
+            path = setup(directory, scale=scale, servers=servers, progress=report)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise _fail(f"demo setup failed: {exc}") from None
+    console.print(f"[green]demo written[/] → {path}")
+
+
+@demo_app.command("run")
+def demo_run(
+    directory: Annotated[Path, typer.Option("--dir", "-d", help="the demo directory")] = Path(
+        "demo-data"
+    ),
+) -> None:
+    """Show federated queries as the demo users."""
+    from demo.runner import run_demo
+
+    config = directory / "civicfed.toml"
+    if not config.is_file():
+        raise _fail(f"{config} not found; run `civicfed demo setup --dir {directory}` first")
+    try:
+        code = run_demo(directory, console)
+    except (FederationError, ConfigError) as exc:
+        raise _fail(_message(exc)) from None
+    raise typer.Exit(code)
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, FederationError):
+        suffix = f" (query {exc.query_id})" if exc.query_id else ""
+        return f"{exc.code}: {exc.message}{suffix}"
+    return str(exc)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

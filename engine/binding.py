@@ -1,0 +1,193 @@
+"""Qualify a query against the catalog and bind every column to the table it reads.
+
+After ``bind``, each catalog table reference in the tree is a ``TableUse`` that knows which of
+its columns the query touches. Whole-row references (``SELECT p FROM t p``, ``p.*`` inside a
+function) are refused here: they would read columns no check ever saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+from sqlglot.errors import OptimizeError, SqlglotError
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import Scope, traverse_scope
+from sqlglot.schema import MappingSchema
+
+from engine.errors import InvalidQuery
+from engine.sql import DIALECT
+from policies import AccessDecision, TableRef
+
+
+@dataclass
+class TableUse:
+    """One reference to a catalog table in the query (a table read twice is two uses)."""
+
+    node: exp.Table
+    ref: TableRef
+    decision: AccessDecision
+    alias: str
+    scope: Scope | None = None
+    columns: dict[str, list[exp.Column]] = field(default_factory=dict)
+    in_recursive_cte: bool = False
+
+
+Resolver = Callable[[str, str, str], tuple[TableRef, AccessDecision]]
+
+
+def catalog_tables(tree: exp.Expr) -> list[exp.Table]:
+    """Return the table nodes that name catalog tables (``source.table``), refusing other names."""
+    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    tables = []
+    for table in tree.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier):
+            continue  # UNNEST and friends are checked by the SQL guard
+        if table.args.get("db") is None:
+            if table.name.lower() in cte_names:
+                continue
+            raise InvalidQuery(
+                f"table {table.sql(DIALECT)} does not exist or is not granted to you;"
+                " name tables as source.table"
+            )
+        tables.append(table)
+    return tables
+
+
+def bind(tree: exp.Query, resolve: Resolver) -> tuple[exp.Query, list[TableUse]]:
+    """Qualify ``tree`` in place and return it with one TableUse per catalog table reference."""
+    nodes = catalog_tables(tree)
+    resolved: dict[tuple[str, str], tuple[TableRef, AccessDecision]] = {}
+    for node in nodes:
+        key = (node.db, node.name)
+        if key not in resolved:
+            resolved[key] = resolve(node.db, node.name, node.sql(DIALECT))
+    schema = _schema(resolved)
+    try:
+        tree = qualify(
+            tree,
+            schema=schema,
+            dialect=DIALECT,
+            validate_qualify_columns=True,
+            expand_stars=True,
+            quote_identifiers=True,
+            identify=True,
+        )
+    except OptimizeError as exc:
+        raise InvalidQuery(_qualify_message(str(exc))) from None
+    except SqlglotError as exc:
+        raise InvalidQuery(f"the query could not be analysed: {str(exc).splitlines()[0]}") from None
+
+    uses: dict[int, TableUse] = {}
+    for node in tree.find_all(exp.Table):
+        if node.args.get("db") is None or not isinstance(node.this, exp.Identifier):
+            continue
+        ref, decision = resolved[(node.db, node.name)]
+        uses[id(node)] = TableUse(node, ref, decision, node.alias_or_name)
+    _refuse_whole_row_references(tree)
+    _bind_columns(tree, uses)
+    return tree, list(uses.values())
+
+
+def _schema(resolved: Mapping[tuple[str, str], tuple[TableRef, AccessDecision]]) -> MappingSchema:
+    full: dict[str, object] = {}
+    visible: dict[str, object] = {}
+    for (source, table), (ref, decision) in resolved.items():
+        full.setdefault(source, {})[table] = dict(ref.columns)  # type: ignore[index]
+        visible.setdefault(source, {})[table] = list(  # type: ignore[index]
+            decision.projectable_columns()
+        )
+    return MappingSchema(full, visible=visible, dialect=DIALECT)
+
+
+def _qualify_message(message: str) -> str:
+    first = message.splitlines()[0]
+    if first.startswith("Column '") and "could not be resolved" in first:
+        name = first.split("'")[1]
+        return f"column {name} does not exist in the tables of the query"
+    if "Ambiguous column" in first or "ambiguous" in first.lower():
+        return first.split(". Line")[0].replace("Ambiguous column", "column") + " is ambiguous"
+    return f"the query could not be analysed: {first.split('. Line')[0]}"
+
+
+def _refuse_whole_row_references(tree: exp.Expr) -> None:
+    for star in tree.find_all(exp.Star):
+        parent = star.parent
+        if isinstance(parent, exp.Column):
+            raise InvalidQuery("table.* is only allowed as the whole select list")
+        if not isinstance(parent, exp.Count):
+            raise InvalidQuery("* is only allowed as the whole select list or in count(*)")
+    for column in tree.find_all(exp.Column):
+        if column.table or _is_lambda_parameter(column) or _is_output_alias(column):
+            continue
+        raise InvalidQuery(
+            f"{column.name} is not a column of the query's tables; whole-row references "
+            "(a table or alias used as a value) are not allowed"
+        )
+
+
+def _is_lambda_parameter(column: exp.Column) -> bool:
+    node: exp.Expr | None = column.parent
+    while node is not None:
+        if isinstance(node, exp.Lambda):
+            params = {p.name.lower() for p in node.expressions}
+            if column.name.lower() in params:
+                return True
+        node = node.parent
+    return False
+
+
+def _is_output_alias(column: exp.Column) -> bool:
+    """ORDER BY / QUALIFY / HAVING may name a select-list alias of the same SELECT."""
+    select = column.find_ancestor(exp.Select)
+    if select is None:
+        return False
+    clause = column.find_ancestor(exp.Order, exp.Qualify, exp.Having, exp.Group)
+    if clause is None or clause.parent is not select:
+        return False
+    return column.name.lower() in {e.alias_or_name.lower() for e in select.expressions}
+
+
+def _bind_columns(tree: exp.Query, uses: dict[int, TableUse]) -> None:
+    recursive_ctes = _recursive_cte_bodies(tree)
+    for scope in traverse_scope(tree):
+        for source in scope.sources.values():
+            if isinstance(source, exp.Table) and id(source) in uses:
+                use = uses[id(source)]
+                use.scope = scope
+                use.in_recursive_cte = any(_is_within(source, body) for body in recursive_ctes)
+        for column in scope.columns:
+            if not column.table:
+                continue
+            target = _binding_source(scope, column.table)
+            if isinstance(target, exp.Table) and id(target) in uses:
+                use = uses[id(target)]
+                use.columns.setdefault(column.name, []).append(column)
+
+
+def _binding_source(scope: Scope, alias: str) -> exp.Expr | Scope | None:
+    current: Scope | None = scope
+    while current is not None:
+        if alias in current.sources:
+            source: exp.Expr | Scope = current.sources[alias]
+            return source
+        current = current.parent
+    return None
+
+
+def _recursive_cte_bodies(tree: exp.Expr) -> list[exp.Expr]:
+    bodies: list[exp.Expr] = []
+    for with_ in tree.find_all(exp.With):
+        if with_.args.get("recursive"):
+            bodies.extend(cte.this for cte in with_.expressions)
+    return bodies
+
+
+def _is_within(node: exp.Expr, ancestor: exp.Expr) -> bool:
+    current: exp.Expr | None = node
+    while current is not None:
+        if current is ancestor:
+            return True
+        current = current.parent
+    return False

@@ -1,0 +1,177 @@
+"""Runs a QueryPlan: opens every scan concurrently, then the federated query in the sandbox."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from adapters import SourceError
+from engine.catalog import Catalog
+from engine.errors import FederationError, InvalidQuery, SourceUnavailable
+from engine.plan import PlannedScan, QueryPlan
+from engine.sandbox import Sandbox
+from engine.streams import PrefetchStream, RescanRequired
+
+
+@dataclass
+class ExecutionStats:
+    """What running a plan cost, per source and in total."""
+
+    rows_per_scan: dict[str, int] = field(default_factory=dict)
+    bytes_per_source: dict[str, int] = field(default_factory=dict)
+    rows_returned: int = 0
+    truncated: bool = False
+    duration_ms: float = 0.0
+
+
+class Executor:
+    def __init__(
+        self, catalog: Catalog, sandbox: Sandbox, query_timeout_s: float, workers: int = 8
+    ) -> None:
+        self.catalog = catalog
+        self.sandbox = sandbox
+        self.query_timeout_s = query_timeout_s
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scan-open")
+
+    def run(self, plan: QueryPlan) -> tuple[pa.Table, ExecutionStats]:
+        started = time.perf_counter()
+        stats = ExecutionStats()
+        try:
+            table = self._run(plan, stats, materialize_all=False)
+        except RescanRequired:
+            stats = ExecutionStats()
+            table = self._run(plan, stats, materialize_all=True)
+        if plan.max_rows is not None and table.num_rows > plan.max_rows:
+            table = table.slice(0, plan.max_rows)
+            stats.truncated = True
+        stats.rows_returned = table.num_rows
+        stats.duration_ms = (time.perf_counter() - started) * 1000
+        return table, stats
+
+    def _run(self, plan: QueryPlan, stats: ExecutionStats, materialize_all: bool) -> pa.Table:
+        opened = self._open_all(plan)
+        streams: dict[str, PrefetchStream] = {}
+        cursor = self.sandbox.cursor()
+        timer: threading.Timer | None = None
+        try:
+            for scan, reader in zip(plan.scans, opened, strict=True):
+                timeout = self._timeout(scan)
+                if materialize_all or scan.materialize:
+                    data = reader.read_all()
+                    stats.rows_per_scan[scan.name] = data.num_rows
+                    _add(stats.bytes_per_source, scan.source, data.nbytes)
+                    cursor.register(scan.name, data)
+                else:
+                    stream = PrefetchStream(scan.source, reader, timeout)
+                    streams[scan.name] = stream
+                    cursor.register(scan.name, stream)
+            timer = threading.Timer(self.query_timeout_s, cursor.interrupt)
+            timer.daemon = True
+            timer.start()
+            try:
+                result = cursor.execute(plan.executed_sql).fetch_arrow_table()
+            except duckdb.Error as exc:
+                raise _classify(exc, streams, self.query_timeout_s) from None
+            except RescanRequired:
+                raise
+            return result
+        except SourceError as exc:
+            raise SourceUnavailable(_unavailable(exc)) from None
+        finally:
+            if timer is not None:
+                timer.cancel()
+            for name, stream in streams.items():
+                stats.rows_per_scan[name] = stream.rows
+                _add(stats.bytes_per_source, stream.source, stream.bytes)
+                stream.close()
+            cursor.close()
+            for reader in opened:
+                with contextlib.suppress(Exception):
+                    reader.close()
+
+    def _timeout(self, scan: PlannedScan) -> float:
+        return self.catalog.loaded.config.sources[scan.source].timeout_s
+
+    def _open_all(self, plan: QueryPlan) -> list[pa.RecordBatchReader]:
+        futures: list[Future[pa.RecordBatchReader]] = []
+        for scan in plan.scans:
+            adapter = self.catalog.adapter(scan.source)
+            futures.append(self._pool.submit(adapter.scan, scan.request))
+        readers: list[pa.RecordBatchReader] = []
+        failure: FederationError | None = None
+        for scan, future in zip(plan.scans, futures, strict=True):
+            try:
+                readers.append(future.result(timeout=self._timeout(scan)))
+            except FutureTimeout:
+                failure = failure or SourceUnavailable(
+                    f"source {scan.source} did not answer within {self._timeout(scan):g} s"
+                )
+            except SourceError as exc:
+                failure = failure or SourceUnavailable(_unavailable(exc))
+            except Exception:
+                failure = failure or SourceUnavailable(
+                    f"source {scan.source} failed while starting the scan"
+                )
+        if failure is not None:
+            for reader in readers:
+                with contextlib.suppress(Exception):
+                    reader.close()
+            raise failure
+        return readers
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _add(totals: dict[str, int], key: str, value: int) -> None:
+    totals[key] = totals.get(key, 0) + value
+
+
+def _unavailable(exc: SourceError) -> str:
+    return f"source {exc.source} is unavailable: {exc.reason}"
+
+
+def _classify(
+    exc: duckdb.Error, streams: dict[str, PrefetchStream], timeout_s: float
+) -> FederationError:
+    """Turn a DuckDB error into a message that carries no data values (invariant 5)."""
+    for stream in streams.values():
+        if isinstance(stream.error, SourceError):
+            return SourceUnavailable(_unavailable(stream.error))
+        if isinstance(stream.error, RescanRequired):
+            raise stream.error
+        if stream.error is not None:
+            return SourceUnavailable(f"source {stream.source} failed while reading")
+    if "RescanRequired" in str(exc):
+        raise RescanRequired(str(exc))
+    if isinstance(exc, duckdb.InterruptException):
+        return InvalidQuery(f"the query ran longer than {timeout_s:g} s and was stopped")
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return InvalidQuery("the query needs more memory than a query may use; narrow it")
+    if isinstance(exc, duckdb.ConversionException):
+        return InvalidQuery("the query failed: a value could not be converted to the asked type")
+    if isinstance(exc, duckdb.OutOfRangeException):
+        return InvalidQuery("the query failed: a value is out of range for its type")
+    if isinstance(exc, duckdb.BinderException):
+        return InvalidQuery(f"the query is not valid: {_binder_text(str(exc))}")
+    if isinstance(exc, duckdb.ParserException):
+        return InvalidQuery("the query could not be parsed")
+    if isinstance(exc, (duckdb.InvalidInputException, duckdb.NotImplementedException)):
+        return InvalidQuery("the query failed: a function got input it cannot handle")
+    return InvalidQuery(f"the query failed ({type(exc).__name__.removesuffix('Exception')})")
+
+
+def _binder_text(message: str) -> str:
+    # Binder messages name types and functions, never values; drop DuckDB's candidate list and
+    # source position, which would show internal scan names.
+    first = message.splitlines()[0]
+    first = first.split("Candidate", 1)[0].split("LINE", 1)[0]
+    first = first.replace("Binder Error:", "").strip().rstrip(".!") or "binding failed"
+    return first

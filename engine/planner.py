@@ -1,0 +1,329 @@
+"""From SQL + principal + purpose to an immutable QueryPlan.
+
+Order: guard (engine.sql) → resolve and decide per table (catalog, policies) → qualify and bind
+columns (engine.binding) → column checks → pushdown (engine.pushdown) → one ScanRequest per
+table reference → the query DuckDB runs over the registered scans.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+import pyarrow as pa
+from sqlglot import exp
+
+from adapters import Pushdown, ScanColumn, ScanRequest
+from engine.binding import TableUse, bind
+from engine.catalog import Catalog
+from engine.errors import AccessDenied, InvalidQuery
+from engine.plan import FilterNote, PlannedScan, QueryPlan, TableAccess
+from engine.pushdown import (
+    ConstantFolder,
+    conjuncts,
+    equi_join_pairs,
+    null_rejecting,
+    pin_values,
+    same_family,
+    shape,
+)
+from engine.sql import DIALECT, parse_query
+from policies import AccessDecision, Authorizer, Principal, TableRef
+
+_ONE = "__civicfed_one"
+
+
+class Planner:
+    """Plans queries; keeps an LRU cache keyed by normalised SQL, user, purpose and policy."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        authorizer: Callable[[], Authorizer],
+        cache_size: int = 512,
+    ) -> None:
+        self.catalog = catalog
+        self._authorizer = authorizer
+        self._folder = ConstantFolder()
+        self._cache: OrderedDict[tuple[str, str, str, int], QueryPlan] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def plan(self, sql: str, principal: Principal, purpose: str) -> QueryPlan:
+        authorizer = self._authorizer()
+        key = (" ".join(sql.split()), principal.name, purpose, authorizer.version)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        plan = self._plan(sql, principal, purpose, authorizer)
+        with self._lock:
+            self._cache[key] = plan
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return plan
+
+    def _plan(
+        self, sql: str, principal: Principal, purpose: str, authorizer: Authorizer
+    ) -> QueryPlan:
+        tree = parse_query(sql)
+
+        def resolve(source: str, table: str, typed: str) -> tuple[TableRef, AccessDecision]:
+            ref = self.catalog.resolve(source, table, typed)
+            decision = authorizer.decide(principal, ref, purpose)
+            if not decision.allowed:
+                if not decision.visible:
+                    raise InvalidQuery(f"table {typed} does not exist or is not granted to you")
+                raise AccessDenied(f"{typed}: {'; '.join(decision.reasons)}")
+            return ref, decision
+
+        tree, uses = bind(tree, resolve)
+        for use in uses:
+            for column in use.columns:
+                if column not in use.decision.columns:
+                    raise AccessDenied(f"{column} is not granted")
+        candidates = _Candidates(uses, self._folder).collect()
+        scans = []
+        for index, use in enumerate(uses):
+            scans.append(self._scan(index, use, candidates.get(index, [])))
+        for use, scan in zip(uses, scans, strict=True):
+            use.node.set("this", exp.to_identifier(scan.name, quoted=True))
+            use.node.set("db", None)
+            use.node.set("catalog", None)
+        caps = [u.decision.max_rows for u in uses if u.decision.max_rows is not None]
+        return QueryPlan(
+            sql=sql,
+            user=principal.name,
+            purpose=purpose,
+            executed_sql=tree.sql(dialect=DIALECT),
+            scans=tuple(scans),
+            tables=_table_access(uses),
+            max_rows=min(caps) if caps else None,
+            policy_version=authorizer.version,
+        )
+
+    def _scan(self, index: int, use: TableUse, offered: list[tuple[exp.Expr, bool]]) -> PlannedScan:
+        ref = use.ref
+        adapter = self.catalog.adapter(ref.source)
+        schema = self.catalog.schema(ref.source, ref.table)
+        by_lower = {name.lower(): name for name in schema.names}
+        used = {by_lower[c.lower()] for c in use.columns if c.lower() in by_lower}
+        columns = tuple(
+            ScanColumn(f.name, exp.column(f.name, quoted=True), f.type)
+            for f in schema
+            if f.name in used
+        ) or (ScanColumn(_ONE, exp.Literal.number(1), pa.int32()),)
+        exprs = [_rename(e, by_lower) for e, _ in offered]
+        verdicts = adapter.judge_filters(ref.table, exprs) if exprs else []
+        pushed: list[exp.Expr] = []
+        notes: list[FilterNote] = []
+        for expr, (_, derived), verdict in zip(exprs, offered, verdicts, strict=True):
+            if verdict.pushdown is not Pushdown.UNSUPPORTED:
+                pushed.append(expr)
+            notes.append(
+                FilterNote(expr.sql(DIALECT), verdict.pushdown.value, verdict.reason, derived)
+            )
+        limit = _pushable_limit(use, notes)
+        request = ScanRequest(ref.table, columns, tuple(pushed), limit)
+        return PlannedScan(
+            name=f"scan_{index + 1}",
+            source=ref.source,
+            kind=adapter.kind,
+            table=ref.table,
+            alias=use.alias,
+            request=request,
+            statement=adapter.render(request),
+            filters=tuple(notes),
+            materialize=use.in_recursive_cte,
+        )
+
+    def close(self) -> None:
+        self._folder.close()
+
+
+def _rename(expression: exp.Expr, by_lower: dict[str, str]) -> exp.Expr:
+    def fix(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Column):
+            return exp.column(by_lower.get(node.name.lower(), node.name), quoted=True)
+        return node
+
+    return expression.transform(fix)
+
+
+def _table_access(uses: list[TableUse]) -> tuple[TableAccess, ...]:
+    merged: dict[str, tuple[set[str], tuple[str, ...]]] = {}
+    for use in uses:
+        cols, _ = merged.setdefault(use.ref.name, (set(), use.decision.grants))
+        cols.update(use.columns)
+    return tuple(TableAccess(t, tuple(sorted(c)), g) for t, (c, g) in merged.items())
+
+
+def _pushable_limit(use: TableUse, notes: list[FilterNote]) -> int | None:
+    """A LIMIT can be cut at the scan only when nothing between the scan and it drops rows."""
+    scope = use.scope
+    if scope is None or not isinstance(scope.expression, exp.Select):
+        return None
+    select = scope.expression
+    limit = select.args.get("limit")
+    if limit is None or select.args.get("joins") or len(scope.sources) != 1:
+        return None
+    if any(select.args.get(k) for k in ("group", "having", "order", "distinct", "qualify")):
+        return None
+    if any(e.find(exp.AggFunc, exp.Window) for e in select.expressions):
+        return None
+    where = select.args.get("where")
+    if where is not None:
+        own = [n for n in notes if not n.derived]
+        if len(own) != len(conjuncts(where.this)) or any(n.verdict != "exact" for n in own):
+            return None
+    count = _int_literal(limit.expression)
+    offset_node = select.args.get("offset")
+    offset = 0 if offset_node is None else _int_literal(offset_node.expression)
+    if count is None or offset is None:
+        return None
+    return count + offset
+
+
+def _int_literal(node: exp.Expr | None) -> int | None:
+    if isinstance(node, exp.Literal) and not node.is_string:
+        try:
+            return int(node.this)
+        except ValueError:
+            return None
+    return None
+
+
+class _Candidates:
+    """Collects, per table use, the predicates to offer its source."""
+
+    def __init__(self, uses: list[TableUse], folder: ConstantFolder) -> None:
+        self.uses = uses
+        self.folder = folder
+        self.found: dict[int, list[tuple[exp.Expr, bool]]] = {}
+
+    def collect(self) -> dict[int, list[tuple[exp.Expr, bool]]]:
+        scopes: dict[int, list[int]] = {}
+        for i, use in enumerate(self.uses):
+            if use.scope is not None:
+                scopes.setdefault(id(use.scope), []).append(i)
+        for indexes in scopes.values():
+            self._scope(indexes)
+        return self.found
+
+    def _scope(self, indexes: list[int]) -> None:
+        scope = self.uses[indexes[0]].scope
+        assert scope is not None
+        select = scope.expression
+        if not isinstance(select, exp.Select):
+            return
+        by_alias = {self.uses[i].alias: i for i in indexes}
+        from_ = select.args.get("from_")
+        order = [from_.this.alias_or_name] if from_ is not None else []
+        nullable: set[str] = set()
+        # (condition conjuncts, aliases they may be pushed to, whether equalities propagate)
+        sections: list[tuple[list[exp.Expr], set[str] | None]] = []
+        directed: list[tuple[exp.Column, exp.Column]] = []
+        symmetric: list[tuple[exp.Column, exp.Column]] = []
+        for join in select.args.get("joins") or []:
+            alias = join.this.alias_or_name
+            side, kind = (join.side or "").upper(), (join.kind or "").upper()
+            on = conjuncts(join.args.get("on"))
+            if side == "LEFT":
+                nullable.add(alias)
+                sections.append((on, {alias}))
+                directed += [
+                    (a, b) if b.table == alias else (b, a)
+                    for a, b in equi_join_pairs(on)
+                    if alias in (a.table, b.table)
+                ]
+            elif side == "RIGHT":
+                nullable.update(order)
+                sections.append((on, set(order)))
+            elif side == "FULL":
+                nullable.update(order)
+                nullable.add(alias)
+            elif kind in ("SEMI", "ANTI"):
+                sections.append((on, {alias}))
+            else:
+                sections.append((on, None))
+                symmetric += equi_join_pairs(on)
+            order.append(alias)
+        where = select.args.get("where")
+        where_conj = conjuncts(where.this) if where is not None else []
+        sections.append((where_conj, None))
+        symmetric += [
+            (a, b)
+            for a, b in equi_join_pairs(where_conj)
+            if a.table not in nullable and b.table not in nullable
+        ]
+
+        pins: list[tuple[str, str, list[exp.Expr]]] = []
+        for conj, allowed in sections:
+            for predicate in conj:
+                if predicate.find(exp.Subquery, exp.Select, exp.AggFunc, exp.Window):
+                    continue
+                aliases = {c.table for c in predicate.find_all(exp.Column)}
+                if len(aliases) != 1:
+                    continue
+                (alias,) = aliases
+                if alias not in by_alias or (allowed is not None and alias not in allowed):
+                    continue
+                if allowed is None and alias in nullable and not null_rejecting(predicate):
+                    continue
+                shaped = shape(predicate, alias, self.folder)
+                if shaped is None:
+                    continue
+                self._offer(by_alias[alias], shaped, derived=False)
+                pin = pin_values(shaped)
+                if pin is not None and (allowed is not None or alias not in nullable):
+                    pins.append((alias, pin[0], pin[1]))
+        self._propagate(pins, symmetric, directed, by_alias)
+
+    def _propagate(
+        self,
+        pins: list[tuple[str, str, list[exp.Expr]]],
+        symmetric: list[tuple[exp.Column, exp.Column]],
+        directed: list[tuple[exp.Column, exp.Column]],
+        by_alias: dict[str, int],
+    ) -> None:
+        edges: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for a, b in symmetric:
+            edges.setdefault((a.table, a.name), []).append((b.table, b.name))
+            edges.setdefault((b.table, b.name), []).append((a.table, a.name))
+        for a, b in directed:
+            edges.setdefault((a.table, a.name), []).append((b.table, b.name))
+        seen = {(alias, col) for alias, col, _ in pins}
+        queue = list(pins)
+        while queue:
+            alias, col, values = queue.pop()
+            for target_alias, target_col in edges.get((alias, col), []):
+                if (target_alias, target_col) in seen or target_alias not in by_alias:
+                    continue
+                if alias not in by_alias:
+                    continue
+                source_type = self._type(by_alias[alias], col)
+                target_type = self._type(by_alias[target_alias], target_col)
+                if not same_family(source_type, target_type):
+                    continue
+                seen.add((target_alias, target_col))
+                column = exp.column(target_col, quoted=True)
+                derived = (
+                    exp.EQ(this=column, expression=values[0].copy())
+                    if len(values) == 1
+                    else exp.In(this=column, expressions=[v.copy() for v in values])
+                )
+                self._offer(by_alias[target_alias], derived, derived=True)
+                queue.append((target_alias, target_col, values))
+
+    def _type(self, index: int, column: str) -> str:
+        for name, sql_type in self.uses[index].ref.columns:
+            if name.lower() == column.lower():
+                return sql_type
+        return ""
+
+    def _offer(self, index: int, expression: exp.Expr, derived: bool) -> None:
+        existing = self.found.setdefault(index, [])
+        if all(e != expression for e, _ in existing):
+            existing.append((expression, derived))
