@@ -112,6 +112,12 @@ def _qualify_message(message: str) -> str:
 
 
 def _refuse_whole_row_references(tree: exp.Expr) -> None:
+    table_column = getattr(exp, "TableColumn", None)
+    if table_column is not None and tree.find(table_column) is not None:
+        raise InvalidQuery(
+            "whole-row references (a table or alias used as a value) are not allowed; "
+            "name the columns"
+        )
     for star in tree.find_all(exp.Star):
         parent = star.parent
         if isinstance(parent, exp.Column):

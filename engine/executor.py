@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa
 
-from adapters import SourceError
+from adapters import ScanRequest, SourceAdapter, SourceError
 from engine.catalog import Catalog
 from engine.errors import FederationError, InvalidQuery, SourceUnavailable
 from engine.plan import PlannedScan, QueryPlan
 from engine.sandbox import Sandbox
-from engine.streams import PrefetchStream, RescanRequired
+from engine.streams import Opened, PrefetchStream, RescanRequired
 
 
 @dataclass
@@ -61,22 +61,23 @@ class Executor:
         cursor = self.sandbox.cursor()
         timer: threading.Timer | None = None
         try:
-            for scan, reader in zip(plan.scans, opened, strict=True):
-                timeout = self._timeout(scan)
-                if materialize_all or scan.materialize:
-                    data = reader.read_all()
+            for scan, scan_open in zip(plan.scans, opened, strict=True):
+                if scan_open.complete or materialize_all or scan.materialize:
+                    data = scan_open.table()
                     stats.rows_per_scan[scan.name] = data.num_rows
                     _add(stats.bytes_per_source, scan.source, data.nbytes)
                     cursor.register(scan.name, data)
                 else:
-                    stream = PrefetchStream(scan.source, reader, timeout)
+                    stream = PrefetchStream(
+                        scan.source, scan_open.reader, self._timeout(scan), scan_open.batches
+                    )
                     streams[scan.name] = stream
                     cursor.register(scan.name, stream)
             timer = threading.Timer(self.query_timeout_s, cursor.interrupt)
             timer.daemon = True
             timer.start()
             try:
-                result = cursor.execute(plan.executed_sql).fetch_arrow_table()
+                result = cursor.execute(plan.executed_sql).to_arrow_table()
             except duckdb.Error as exc:
                 raise _classify(exc, streams, self.query_timeout_s) from None
             except RescanRequired:
@@ -92,19 +93,19 @@ class Executor:
                 _add(stats.bytes_per_source, stream.source, stream.bytes)
                 stream.close()
             cursor.close()
-            for reader in opened:
+            for scan_open in opened:
                 with contextlib.suppress(Exception):
-                    reader.close()
+                    scan_open.reader.close()
 
     def _timeout(self, scan: PlannedScan) -> float:
         return self.catalog.loaded.config.sources[scan.source].timeout_s
 
-    def _open_all(self, plan: QueryPlan) -> list[pa.RecordBatchReader]:
-        futures: list[Future[pa.RecordBatchReader]] = []
+    def _open_all(self, plan: QueryPlan) -> list[Opened]:
+        futures: list[Future[Opened]] = []
         for scan in plan.scans:
             adapter = self.catalog.adapter(scan.source)
-            futures.append(self._pool.submit(adapter.scan, scan.request))
-        readers: list[pa.RecordBatchReader] = []
+            futures.append(self._pool.submit(_open_scan, adapter, scan.request))
+        readers: list[Opened] = []
         failure: FederationError | None = None
         for scan, future in zip(plan.scans, futures, strict=True):
             try:
@@ -120,14 +121,18 @@ class Executor:
                     f"source {scan.source} failed while starting the scan"
                 )
         if failure is not None:
-            for reader in readers:
+            for scan_open in readers:
                 with contextlib.suppress(Exception):
-                    reader.close()
+                    scan_open.reader.close()
             raise failure
         return readers
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _open_scan(adapter: SourceAdapter, request: ScanRequest) -> Opened:
+    return Opened(adapter.scan(request))
 
 
 def _add(totals: dict[str, int], key: str, value: int) -> None:

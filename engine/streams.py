@@ -30,7 +30,12 @@ class PrefetchStream:
     """A one-shot Arrow C stream fed by a producer thread with a bounded read-ahead."""
 
     def __init__(
-        self, source: str, reader: pa.RecordBatchReader, timeout_s: float, depth: int = 4
+        self,
+        source: str,
+        reader: pa.RecordBatchReader,
+        timeout_s: float,
+        first: list[pa.RecordBatch] | None = None,
+        depth: int = 4,
     ) -> None:
         self.source = source
         self.schema = reader.schema
@@ -39,6 +44,7 @@ class PrefetchStream:
         self.error: BaseException | None = None
         self._reader = reader
         self._timeout = timeout_s
+        self._first = list(first or [])
         self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._exported = False
@@ -65,6 +71,11 @@ class PrefetchStream:
                 continue
 
     def _batches(self) -> Iterator[pa.RecordBatch]:
+        for batch in self._first:
+            self.rows += batch.num_rows
+            self.bytes += batch.nbytes
+            yield batch
+        self._first = []
         deadline_each = self._timeout
         while True:
             started = time.monotonic()
@@ -106,7 +117,29 @@ class PrefetchStream:
             self._reader.close()
 
 
-def materialize(source: str, reader: pa.RecordBatchReader) -> tuple[pa.Table, int, int]:
-    """Read a whole scan (for scans DuckDB may read more than once)."""
-    table = reader.read_all()
-    return table, table.num_rows, table.nbytes
+class Opened:
+    """A scan after its first read: either complete (small) or a reader with batches in hand."""
+
+    # Scans smaller than this are read whole by the thread that opened them: no producer
+    # thread, and DuckDB reads an in-memory table, which is what point lookups need.
+    SMALL_BYTES = 4 * 1024 * 1024
+
+    def __init__(self, reader: pa.RecordBatchReader) -> None:
+        self.reader = reader
+        self.batches: list[pa.RecordBatch] = []
+        self.complete = False
+        size = 0
+        while size < self.SMALL_BYTES:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                self.complete = True
+                break
+            self.batches.append(batch)
+            size += batch.nbytes
+
+    def table(self) -> pa.Table:
+        """The whole scan as a table (reads the rest when it is not complete yet)."""
+        rest = [] if self.complete else list(self.reader)
+        self.complete = True
+        return pa.Table.from_batches([*self.batches, *rest], schema=self.reader.schema)
