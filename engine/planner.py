@@ -18,6 +18,7 @@ from adapters import Pushdown, ScanColumn, ScanRequest
 from engine.binding import TableUse, bind
 from engine.catalog import Catalog
 from engine.errors import AccessDenied, InvalidQuery
+from engine.output_names import OutputNamer, rename_outputs, unnamed_outputs
 from engine.plan import FilterNote, PlannedScan, QueryPlan, TableAccess
 from engine.pushdown import (
     ConstantFolder,
@@ -46,6 +47,7 @@ class Planner:
         self.catalog = catalog
         self._authorizer = authorizer
         self._folder = ConstantFolder()
+        self._namer = OutputNamer()
         self._cache: OrderedDict[tuple[str, str, str, int], QueryPlan] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -79,7 +81,12 @@ class Planner:
                 raise AccessDenied(f"{typed}: {'; '.join(decision.reasons)}")
             return ref, decision
 
+        unnamed = unnamed_outputs(tree)
         tree, uses = bind(tree, resolve)
+        if unnamed:
+            names = self._namer.names(sql, {u.ref for u in uses})
+            if names is not None:
+                rename_outputs(tree, names)
         for use in uses:
             for column in use.columns:
                 if column not in use.decision.columns:
@@ -141,6 +148,7 @@ class Planner:
 
     def close(self) -> None:
         self._folder.close()
+        self._namer.close()
 
 
 def _rename(expression: exp.Expr, by_lower: dict[str, str]) -> exp.Expr:

@@ -179,6 +179,11 @@ def shape(predicate: exp.Expr, alias: str, folder: ConstantFolder) -> exp.Expr |
     """Return the predicate rewritten over unqualified columns of ``alias`` with literal
     constants, or None when it is not a shape sources take."""
     node = predicate.unnest() if isinstance(predicate, exp.Paren) else predicate
+    if _has_unknown_args(node):
+        return None  # a modifier we would drop (e.g. BETWEEN SYMMETRIC) changes the meaning
+    if isinstance(node, exp.Like) and node.args.get("negate"):
+        inner = shape(exp.Like(this=node.this, expression=node.expression), alias, folder)
+        return None if inner is None else exp.Not(this=inner)
     if isinstance(node, (exp.And, exp.Or)):
         left = shape(node.left, alias, folder)
         right = shape(node.right, alias, folder)
@@ -218,6 +223,21 @@ def shape(predicate: exp.Expr, alias: str, folder: ConstantFolder) -> exp.Expr |
         if isinstance(pattern, exp.Literal) and pattern.is_string:
             return exp.Like(this=_bare(node.this), expression=pattern)
     return None
+
+
+_KNOWN_ARGS: dict[type[exp.Expr], frozenset[str]] = {
+    exp.Like: frozenset({"this", "expression", "negate"}),
+    exp.In: frozenset({"this", "expressions"}),
+    exp.Between: frozenset({"this", "low", "high"}),
+    exp.Is: frozenset({"this", "expression"}),
+}
+
+
+def _has_unknown_args(node: exp.Expr) -> bool:
+    known = _KNOWN_ARGS.get(type(node))
+    if known is None:
+        return False
+    return any(value for key, value in node.args.items() if key not in known)
 
 
 def null_rejecting(predicate: exp.Expr) -> bool:

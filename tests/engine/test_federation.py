@@ -94,7 +94,10 @@ STATISTICS_QUERIES = [
 def test_federated_result_equals_duckdb_on_local_copies(
     fed: Federation, truth: duckdb.DuckDBPyConnection, sql: str
 ) -> None:
-    same_rows(fed.query(sql, FULL, STATISTICS), truth.execute(sql).fetchall())
+    ours = fed.query(sql, FULL, STATISTICS)
+    expected = truth.execute(sql)
+    assert ours.column_names == [d[0] for d in expected.description]
+    same_rows(ours, expected.fetchall())
 
 
 def test_limit_is_pushed_when_nothing_above_drops_rows(fed: Federation) -> None:
