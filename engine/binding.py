@@ -64,6 +64,7 @@ def bind(tree: exp.Query, resolve: Resolver) -> tuple[exp.Query, list[TableUse]]
         if key not in resolved:
             resolved[key] = resolve(node.db, node.name, node.sql(DIALECT))
     schema = _schema(resolved)
+    _trim_exists_subqueries(tree)
     try:
         tree = qualify(
             tree,
@@ -88,6 +89,24 @@ def bind(tree: exp.Query, resolve: Resolver) -> tuple[exp.Query, list[TableUse]]
     _refuse_whole_row_references(tree)
     _bind_columns(tree, uses)
     return tree, list(uses.values())
+
+
+def _trim_exists_subqueries(tree: exp.Expr) -> None:
+    """EXISTS only asks whether a row exists: read no columns for its select list.
+
+    ``EXISTS (SELECT * FROM lineitem …)`` would otherwise fetch every lineitem column.
+    """
+    for exists in tree.find_all(exp.Exists):
+        select = exists.this
+        if isinstance(select, exp.Subquery):
+            select = select.unnest()
+        if not isinstance(select, exp.Select):
+            continue
+        if any(select.args.get(k) for k in ("group", "having", "qualify", "distinct", "order")):
+            continue
+        if any(e.find(exp.AggFunc, exp.Window) for e in select.expressions):
+            continue
+        select.set("expressions", [exp.Literal.number(1)])
 
 
 def _schema(resolved: Mapping[tuple[str, str], tuple[TableRef, AccessDecision]]) -> MappingSchema:

@@ -194,6 +194,13 @@ def _pushable_limit(use: TableUse, notes: list[FilterNote]) -> int | None:
     return count + offset
 
 
+def _disjuncts(condition: exp.Expr) -> list[exp.Expr]:
+    node = condition.unnest() if isinstance(condition, exp.Paren) else condition
+    if isinstance(node, exp.Or):
+        return _disjuncts(node.left) + _disjuncts(node.right)
+    return [node]
+
+
 def _int_literal(node: exp.Expr | None) -> int | None:
     if isinstance(node, exp.Literal) and not node.is_string:
         try:
@@ -273,6 +280,9 @@ class _Candidates:
                 if predicate.find(exp.Subquery, exp.Select, exp.AggFunc, exp.Window):
                     continue
                 aliases = {c.table for c in predicate.find_all(exp.Column)}
+                if len(aliases) > 1 and allowed is None and isinstance(predicate.unnest(), exp.Or):
+                    self._implied_by_or(predicate.unnest(), by_alias, nullable)
+                    continue
                 if len(aliases) != 1:
                     continue
                 (alias,) = aliases
@@ -288,6 +298,32 @@ class _Candidates:
                 if pin is not None and (allowed is not None or alias not in nullable):
                     pins.append((alias, pin[0], pin[1]))
         self._propagate(pins, symmetric, directed, by_alias)
+
+    def _implied_by_or(
+        self, predicate: exp.Or, by_alias: dict[str, int], nullable: set[str]
+    ) -> None:
+        """From ``(a1 AND b1) OR (a2 AND b2)`` offer ``a1 OR a2`` to a's table: every row the
+        whole predicate keeps satisfies it, so it narrows the read without changing the answer.
+        """
+        branches = _disjuncts(predicate)
+        for alias, index in by_alias.items():
+            if alias in nullable:
+                continue
+            parts = []
+            for branch in branches:
+                own = [
+                    c
+                    for c in conjuncts(branch)
+                    if {col.table for col in c.find_all(exp.Column)} == {alias}
+                    and not c.find(exp.Subquery, exp.Select, exp.AggFunc, exp.Window)
+                ]
+                shaped = [s for s in (shape(c, alias, self.folder) for c in own) if s]
+                if not shaped:
+                    break
+                parts.append(exp.and_(*shaped) if len(shaped) > 1 else shaped[0])
+            else:
+                implied = exp.or_(*[exp.paren(p) for p in parts]) if len(parts) > 1 else parts[0]
+                self._offer(index, implied, derived=True)
 
     def _propagate(
         self,
