@@ -300,7 +300,7 @@ class _Candidates:
         self._propagate(pins, symmetric, directed, by_alias)
 
     def _implied_by_or(
-        self, predicate: exp.Or, by_alias: dict[str, int], nullable: set[str]
+        self, predicate: exp.Expr, by_alias: dict[str, int], nullable: set[str]
     ) -> None:
         """From ``(a1 AND b1) OR (a2 AND b2)`` offer ``a1 OR a2`` to a's table: every row the
         whole predicate keeps satisfies it, so it narrows the read without changing the answer.
