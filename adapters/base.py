@@ -39,7 +39,7 @@ class ScanColumn:
     ``type`` is the Arrow type the column must arrive as."""
 
     name: str
-    expression: exp.Expression
+    expression: exp.Expr
     type: pa.DataType
 
 
@@ -54,7 +54,7 @@ class ScanRequest:
 
     table: str
     columns: tuple[ScanColumn, ...]
-    filters: tuple[exp.Expression, ...] = ()
+    filters: tuple[exp.Expr, ...] = ()
     limit: int | None = None
 
     def output_schema(self) -> pa.Schema:
@@ -97,7 +97,7 @@ class SourceAdapter(Protocol):
         ...
 
     def judge_filters(
-        self, table: str, filters: Sequence[exp.Expression]
+        self, table: str, filters: Sequence[exp.Expr]
     ) -> list[FilterVerdict]:
         """Say for each filter whether the source applies it exactly, loosely, or not at all."""
         ...

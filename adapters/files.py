@@ -1,0 +1,119 @@
+"""Parquet and CSV sources (DESIGN §4): ``path`` is a folder whose ``<table>.parquet`` /
+``<table>.csv`` files, or ``<table>/`` folders of such files, are the tables; or a single file
+whose stem names the one table.
+
+They are read by a private in-memory DuckDB connection that may open files under the source's
+folder and nowhere else (``allowed_directories`` with external access off, then locked), so a
+table name can never reach outside it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+import duckdb
+from sqlglot import exp
+
+from adapters.base import SourceError, SourceSettings
+from adapters.duckdb_scan import DuckDBScanSource
+from adapters.pushdown import Column
+
+__all__ = ["CsvAdapter", "ParquetAdapter"]
+
+
+class FileSource(DuckDBScanSource):
+    """A folder (or one file) of tables in one file format."""
+
+    suffix: ClassVar[str]
+    reader: ClassVar[str]
+    # Extra named arguments for the reader function, written as DuckDB SQL.
+    reader_options: ClassVar[tuple[tuple[str, exp.Expr], ...]] = ()
+
+    def __init__(self, settings: SourceSettings) -> None:
+        super().__init__(settings)
+        # The protocol's word for a file scan; the statement rendered is DuckDB SQL all the same.
+        self.dialect = None
+        if not settings.path:
+            raise ValueError(f"source {settings.name!r}: a {self.kind} source needs a path")
+        self._root = Path(settings.path).absolute()
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        if not self._root.exists():
+            raise SourceError(self.name, "the folder or file does not exist")
+        folder = self._root if self._root.is_dir() else self._root.parent
+        connection = duckdb.connect()
+        try:
+            allowed = exp.Array(expressions=[exp.Literal.string(str(folder) + "/")])
+            for setting in (
+                f"SET allowed_directories = {allowed.sql(dialect='duckdb')}",
+                "SET enable_external_access = false",
+                "SET autoinstall_known_extensions = false",
+                "SET autoload_known_extensions = false",
+                "SET lock_configuration = true",
+            ):
+                connection.execute(setting)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _list_tables(self) -> list[str]:
+        if self._root.is_file():
+            return [self._root.name.removesuffix(self.suffix)] if self._is_data(self._root) else []
+        if not self._root.is_dir():
+            raise SourceError(self.name, "the folder or file does not exist")
+        names = []
+        for entry in self._root.iterdir():
+            if entry.name.startswith((".", "_")):
+                continue
+            if entry.is_file() and self._is_data(entry):
+                names.append(entry.name.removesuffix(self.suffix))
+            elif entry.is_dir() and any(entry.rglob(f"*{self.suffix}")):
+                names.append(entry.name)
+        return names
+
+    def _location(self, table: str) -> str | None:
+        """Return the file or glob DuckDB reads for ``table``, or None when there is none."""
+        if self._root.is_file():
+            return str(self._root) if self._list_tables() == [table] else None
+        if not table or table.startswith((".", "_")) or Path(table).name != table:
+            return None  # "../x" or "a/b" must not name a path
+        file = self._root / f"{table}{self.suffix}"
+        if file.is_file():
+            return str(file)
+        folder = self._root / table
+        if folder.is_dir() and any(folder.rglob(f"*{self.suffix}")):
+            return str(folder / "**" / f"*{self.suffix}")
+        return None
+
+    def _is_data(self, path: Path) -> bool:
+        return path.name.endswith(self.suffix) and len(path.name) > len(self.suffix)
+
+    def _load_columns(self, table: str) -> list[Column]:
+        if self._location(table) is None:
+            return []
+        return self._query_columns(self._table_node(table).sql(dialect="duckdb", identify=True))
+
+    def _table_node(self, table: str) -> exp.Expr:
+        location = self._location(table)
+        if location is None:
+            raise SourceError(self.name, f"table {table!r} does not exist")
+        arguments: list[exp.Expr] = [exp.Literal.string(location)]
+        arguments += [exp.EQ(this=exp.var(k), expression=v) for k, v in self.reader_options]
+        return exp.Table(this=exp.Anonymous(this=self.reader, expressions=arguments))
+
+
+class ParquetAdapter(FileSource):
+    kind = "parquet"
+    suffix = ".parquet"
+    reader = "read_parquet"
+
+
+class CsvAdapter(FileSource):
+    kind = "csv"
+    suffix = ".csv"
+    reader = "read_csv"
+    # header: the first line names the columns. allow_quoted_nulls=false: a quoted "" is the
+    # empty string, as the writers (polars, pyarrow, pandas) meant it, not NULL.
+    reader_options = (("header", exp.true()), ("allow_quoted_nulls", exp.false()))
