@@ -24,6 +24,12 @@ class OutputNamer:
 
     def names(self, sql: str, tables: Iterable[TableRef]) -> list[str] | None:
         """DuckDB's output names for ``sql``, or None if it cannot bind it without data."""
+        described = self.describe(sql, tables)
+        return None if described is None else [name for name, _ in described]
+
+    def describe(self, sql: str, tables: Iterable[TableRef]) -> list[tuple[str, str]] | None:
+        """(name, DuckDB type) of each output of ``sql``, bound over empty copies of ``tables``;
+        nothing is executed. None when DuckDB cannot bind it."""
         with self._lock:
             try:
                 for ref in tables:
@@ -31,7 +37,7 @@ class OutputNamer:
                 rows = self._conn.execute(f"DESCRIBE {sql}").fetchall()
             except duckdb.Error:
                 return None
-        return [str(r[0]) for r in rows]
+        return [(str(r[0]), str(r[1])) for r in rows]
 
     def _ensure(self, ref: TableRef) -> None:
         key = (ref.source, ref.table)

@@ -15,6 +15,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from adapters import Pushdown, ScanColumn, ScanRequest
+from engine.aggregate_pushdown import plan_aggregate
 from engine.binding import TableUse, bind
 from engine.catalog import Catalog
 from engine.errors import AccessDenied, InvalidQuery
@@ -134,6 +135,16 @@ class Planner:
             )
         limit = _pushable_limit(use, notes)
         request = ScanRequest(ref.table, columns, tuple(pushed), limit)
+        aggregate = plan_aggregate(use, notes, schema, self._namer)
+        if aggregate is not None and hasattr(adapter, "judge_aggregates"):
+            verdict = adapter.judge_aggregates(
+                ref.table, aggregate.aggregate_columns, aggregate.group_by
+            )
+            if verdict.pushdown is Pushdown.EXACT:
+                aggregate.apply()
+                request = ScanRequest(
+                    ref.table, aggregate.columns, tuple(pushed), None, aggregate.group_by
+                )
         return PlannedScan(
             name=f"scan_{index + 1}",
             source=ref.source,

@@ -195,6 +195,8 @@ def shape(predicate: exp.Expr, alias: str, folder: ConstantFolder) -> exp.Expr |
         return None if inner is None else exp.Not(this=inner)
     if isinstance(node, _COMPARISONS):
         left, right = node.left, node.right
+        if _own_column(left, alias) and _own_column(right, alias):
+            return type(node)(this=_bare(left), expression=_bare(right))
         if _own_column(left, alias):
             lit = folder.literal(right)
             return None if lit is None else type(node)(this=_bare(left), expression=lit)
