@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from adapters import ScanRequest, SourceAdapter, SourceError
 from engine.catalog import Catalog
@@ -18,6 +19,7 @@ from engine.errors import FederationError, InvalidQuery, SourceUnavailable
 from engine.plan import PlannedScan, QueryPlan
 from engine.sandbox import Sandbox
 from engine.streams import Opened, PrefetchStream, RescanRequired
+from policies.rewrite import GroupGuard
 
 
 @dataclass
@@ -28,6 +30,7 @@ class ExecutionStats:
     bytes_per_source: dict[str, int] = field(default_factory=dict)
     rows_returned: int = 0
     truncated: bool = False
+    suppressed_groups: int = 0
     duration_ms: float = 0.0
 
 
@@ -48,6 +51,8 @@ class Executor:
         except RescanRequired:
             stats = ExecutionStats()
             table = self._run(plan, stats, materialize_all=True)
+        if plan.group_guard is not None:
+            table, stats.suppressed_groups = _remove_small_groups(table, plan.group_guard)
         if plan.max_rows is not None and table.num_rows > plan.max_rows:
             table = table.slice(0, plan.max_rows)
             stats.truncated = True
@@ -129,6 +134,22 @@ class Executor:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _remove_small_groups(table: pa.Table, guard: GroupGuard) -> tuple[pa.Table, int]:
+    """Drop groups with too few distinct entities, and the helper columns; count the drops."""
+    keep = None
+    for name, minimum in guard.columns:
+        ok = pc.fill_null(pc.greater_equal(table.column(name), minimum), False)
+        keep = ok if keep is None else pc.and_(keep, ok)
+    assert keep is not None
+    kept = table.filter(keep)
+    removed = table.num_rows - kept.num_rows
+    kept = kept.drop_columns([name for name, _ in guard.columns])
+    start = guard.offset or 0
+    if guard.limit is not None or start:
+        kept = kept.slice(start, guard.limit)
+    return kept, removed
 
 
 def _open_scan(adapter: SourceAdapter, request: ScanRequest) -> Opened:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import threading
 import time
 import uuid
@@ -42,7 +43,12 @@ class Federation:
         settings = loaded.config.federation
         self.catalog = Catalog(loaded)
         self._authorizer = Authorizer(_config_grants(loaded))
-        self.planner = Planner(self.catalog, lambda: self._authorizer, settings.plan_cache_size)
+        self.planner = Planner(
+            self.catalog,
+            lambda: self._authorizer,
+            settings.plan_cache_size,
+            mask_key=_mask_key(loaded.data_dir),
+        )
         self.sandbox = Sandbox(settings.memory_limit, settings.threads)
         self.executor = Executor(self.catalog, self.sandbox, settings.query_timeout_s)
         self.audit: AuditSink = audit if audit is not None else MemorySink()
@@ -234,6 +240,21 @@ def query_event(
         "rows": stats.rows_returned if stats else 0,
         "bytes_per_source": dict(stats.bytes_per_source) if stats else {},
     }
+
+
+def _mask_key(data_dir: Path) -> str:
+    """The deployment's key for hash masks: generated once, readable only by the service."""
+    path = data_dir / "mask.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32))
+    return path.read_text(encoding="ascii").strip()
 
 
 def _config_grants(loaded: LoadedConfig) -> list[Grant]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adapters import ScanRequest
+from policies.rewrite import GroupGuard
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,7 @@ class FilterNote:
     verdict: str  # "exact" | "inexact" | "unsupported"
     reason: str = ""
     derived: bool = False  # carried across an equi-join from a pin on another table
+    policy: bool = False  # the grant's row filter, always applied at the source
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,15 @@ class QueryPlan:
     tables: tuple[TableAccess, ...]
     max_rows: int | None
     policy_version: int
+    group_guard: GroupGuard | None = None
 
     def __str__(self) -> str:
         lines = [f"QUERY PLAN for {self.user} (purpose {self.purpose})"]
         if self.max_rows is not None:
             lines.append(f"  row cap: {self.max_rows}")
+        if self.group_guard is not None:
+            minimum = max(m for _, m in self.group_guard.columns)
+            lines.append(f"  aggregate-only: groups with fewer than {minimum} persons removed")
         for scan in self.scans:
             lines.append("")
             lines.append(
@@ -69,7 +75,9 @@ class QueryPlan:
             lines.append(f"    sent: {scan.statement}")
             for note in scan.filters:
                 origin = " [carried over a join]" if note.derived else ""
-                if note.verdict == "exact":
+                if note.policy:
+                    where = "applied at the source (grant)"
+                elif note.verdict == "exact":
                     where = "pushed"
                 elif note.verdict == "inexact":
                     where = "pushed, re-checked above"

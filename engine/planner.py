@@ -12,12 +12,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 import pyarrow as pa
+import sqlglot
+import sqlglot.errors
 from sqlglot import exp
 
-from adapters import Pushdown, ScanColumn, ScanRequest
+from adapters import Pushdown, ScanColumn, ScanRequest, SourceAdapter
 from engine.aggregate_pushdown import plan_aggregate
 from engine.binding import TableUse, bind
 from engine.catalog import Catalog
+from engine.enforcement import enforce, is_masked
 from engine.errors import AccessDenied, InvalidQuery
 from engine.output_names import OutputNamer, rename_outputs, unnamed_outputs
 from engine.plan import FilterNote, PlannedScan, QueryPlan, TableAccess
@@ -31,7 +34,8 @@ from engine.pushdown import (
     shape,
 )
 from engine.sql import DIALECT, parse_query
-from policies import AccessDecision, Authorizer, Principal, TableRef
+from policies import AccessDecision, Authorizer, ColumnMode, Principal, TableRef
+from policies.rewrite import masks
 
 _ONE = "__civicfed_one"
 
@@ -44,7 +48,9 @@ class Planner:
         catalog: Catalog,
         authorizer: Callable[[], Authorizer],
         cache_size: int = 512,
+        mask_key: str = "",
     ) -> None:
+        self._mask_key = mask_key
         self.catalog = catalog
         self._authorizer = authorizer
         self._folder = ConstantFolder()
@@ -88,10 +94,7 @@ class Planner:
             names = self._namer.names(sql, {u.ref for u in uses})
             if names is not None:
                 rename_outputs(tree, names)
-        for use in uses:
-            for column in use.columns:
-                if column not in use.decision.columns:
-                    raise AccessDenied(f"{column} is not granted")
+        enforcement = enforce(tree, uses)
         candidates = _Candidates(uses, self._folder).collect()
         scans = []
         for index, use in enumerate(uses):
@@ -110,6 +113,7 @@ class Planner:
             tables=_table_access(uses),
             max_rows=min(caps) if caps else None,
             policy_version=authorizer.version,
+            group_guard=enforcement.guard,
         )
 
     def _scan(self, index: int, use: TableUse, offered: list[tuple[exp.Expr, bool]]) -> PlannedScan:
@@ -119,23 +123,24 @@ class Planner:
         by_lower = {name.lower(): name for name in schema.names}
         used = {by_lower[c.lower()] for c in use.columns if c.lower() in by_lower}
         columns = tuple(
-            ScanColumn(f.name, exp.column(f.name, quoted=True), f.type)
+            self._scan_column(use, f, adapter.dialect, adapter.kind)
             for f in schema
             if f.name in used
         ) or (ScanColumn(_ONE, exp.Literal.number(1), pa.int32()),)
+        pushed, notes = self._row_filter(use, adapter, by_lower)
         exprs = [_rename(e, by_lower) for e, _ in offered]
         verdicts = adapter.judge_filters(ref.table, exprs) if exprs else []
-        pushed: list[exp.Expr] = []
-        notes: list[FilterNote] = []
         for expr, (_, derived), verdict in zip(exprs, offered, verdicts, strict=True):
             if verdict.pushdown is not Pushdown.UNSUPPORTED:
                 pushed.append(expr)
             notes.append(
                 FilterNote(expr.sql(DIALECT), verdict.pushdown.value, verdict.reason, derived)
             )
-        limit = _pushable_limit(use, notes)
+        limit = _pushable_limit(use, [n for n in notes if not n.policy])
         request = ScanRequest(ref.table, columns, tuple(pushed), limit)
-        aggregate = plan_aggregate(use, notes, schema, self._namer)
+        aggregate = None
+        if not any(r.mode is ColumnMode.MASK for r in use.decision.columns.values()):
+            aggregate = plan_aggregate(use, [n for n in notes if not n.policy], schema, self._namer)
         if aggregate is not None and hasattr(adapter, "judge_aggregates"):
             verdict = adapter.judge_aggregates(
                 ref.table, aggregate.aggregate_columns, aggregate.group_by
@@ -156,6 +161,54 @@ class Planner:
             filters=tuple(notes),
             materialize=use.in_recursive_cte,
         )
+
+    def _scan_column(
+        self, use: TableUse, field: pa.Field, dialect: str | None, kind: str
+    ) -> ScanColumn:
+        """The column as the source must send it: raw, or masked at the source."""
+        column = exp.column(field.name, quoted=True)
+        rule = use.decision.columns.get(field.name)
+        if rule is None or rule.mode is not ColumnMode.MASK:
+            return ScanColumn(field.name, column, field.type)
+        sql_type = use.ref.column_type(field.name) or "VARCHAR"
+        masked = masks.expression(rule, field.name, sql_type, dialect, self._mask_key)
+        if masked is None:
+            raise AccessDenied(
+                f"{field.name} is granted masked ({rule.mask}), which source {use.ref.source} "
+                f"({kind}) cannot compute; ask the data owner for another mask"
+            )
+        arrow = pa.string() if masks.result_type(rule, sql_type) == "VARCHAR" else field.type
+        return ScanColumn(field.name, masked, arrow)
+
+    def _row_filter(
+        self, use: TableUse, adapter: SourceAdapter, by_lower: dict[str, str]
+    ) -> tuple[list[exp.Expr], list[FilterNote]]:
+        """The grant's row filter as exact source filters (invariant 2), or a refusal."""
+        text = use.decision.row_filter
+        if not text:
+            return [], []
+        refused = AccessDenied(
+            f"{use.ref.name} has a row filter its source cannot apply exactly; "
+            "ask the data owner to review the grant"
+        )
+        try:
+            condition = sqlglot.parse_one(text, dialect=DIALECT)
+        except sqlglot.errors.SqlglotError:
+            raise refused from None
+        for column in condition.find_all(exp.Column):
+            column.set("table", exp.to_identifier(use.alias))
+        shaped = [shape(c, use.alias, self._folder) for c in conjuncts(condition)]
+        if any(s is None for s in shaped):
+            raise refused
+        filters = [_rename(s, by_lower) for s in shaped if s is not None]
+        verdicts = adapter.judge_filters(use.ref.table, filters)
+        if any(v.pushdown is not Pushdown.EXACT for v in verdicts):
+            raise refused
+        notes = [
+            FilterNote(f.sql(DIALECT), "exact", "row filter of the grant", policy=True)
+            for f in filters
+        ]
+        return filters, notes
 
     def close(self) -> None:
         self._folder.close()
@@ -299,6 +352,8 @@ class _Candidates:
                 (alias,) = aliases
                 if alias not in by_alias or (allowed is not None and alias not in allowed):
                     continue
+                if self._masked(by_alias[alias], predicate):
+                    continue  # a masked column's predicate must see the masked value
                 if allowed is None and alias in nullable and not null_rejecting(predicate):
                     continue
                 shaped = shape(predicate, alias, self.folder)
@@ -358,6 +413,10 @@ class _Candidates:
                     continue
                 if alias not in by_alias:
                     continue
+                if is_masked(self.uses[by_alias[target_alias]], target_col) or is_masked(
+                    self.uses[by_alias[alias]], col
+                ):
+                    continue
                 source_type = self._type(by_alias[alias], col)
                 target_type = self._type(by_alias[target_alias], target_col)
                 if not same_family(source_type, target_type):
@@ -371,6 +430,10 @@ class _Candidates:
                 )
                 self._offer(by_alias[target_alias], derived, derived=True)
                 queue.append((target_alias, target_col, values))
+
+    def _masked(self, index: int, predicate: exp.Expr) -> bool:
+        use = self.uses[index]
+        return any(is_masked(use, c.name) for c in predicate.find_all(exp.Column))
 
     def _type(self, index: int, column: str) -> str:
         for name, sql_type in self.uses[index].ref.columns:
