@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -19,6 +18,7 @@ from engine.errors import FederationError, InvalidQuery, SourceUnavailable
 from engine.plan import PlannedScan, QueryPlan
 from engine.sandbox import Sandbox
 from engine.streams import Opened, PrefetchStream, RescanRequired
+from engine.watchdog import Watchdog
 from policies.rewrite import GroupGuard
 
 
@@ -42,6 +42,7 @@ class Executor:
         self.sandbox = sandbox
         self.query_timeout_s = query_timeout_s
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scan-open")
+        self._watchdog = Watchdog()
 
     def run(self, plan: QueryPlan) -> tuple[pa.Table, ExecutionStats]:
         started = time.perf_counter()
@@ -64,7 +65,7 @@ class Executor:
         opened = self._open_all(plan)
         streams: dict[str, PrefetchStream] = {}
         cursor = self.sandbox.cursor()
-        timer: threading.Timer | None = None
+        ticket: int | None = None
         try:
             for scan, scan_open in zip(plan.scans, opened, strict=True):
                 if scan_open.complete or materialize_all or scan.materialize:
@@ -78,9 +79,7 @@ class Executor:
                     )
                     streams[scan.name] = stream
                     cursor.register(scan.name, stream)
-            timer = threading.Timer(self.query_timeout_s, cursor.interrupt)
-            timer.daemon = True
-            timer.start()
+            ticket = self._watchdog.arm(self.query_timeout_s, cursor.interrupt)
             try:
                 result = cursor.execute(plan.executed_sql).to_arrow_table()
             except duckdb.Error as exc:
@@ -91,8 +90,8 @@ class Executor:
         except SourceError as exc:
             raise SourceUnavailable(_unavailable(exc)) from None
         finally:
-            if timer is not None:
-                timer.cancel()
+            if ticket is not None:
+                self._watchdog.disarm(ticket)
             for name, stream in streams.items():
                 stats.rows_per_scan[name] = stream.rows
                 _add(stats.bytes_per_source, stream.source, stream.bytes)
@@ -134,6 +133,7 @@ class Executor:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._watchdog.close()
 
 
 def _remove_small_groups(table: pa.Table, guard: GroupGuard) -> tuple[pa.Table, int]:
