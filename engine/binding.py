@@ -38,14 +38,22 @@ Resolver = Callable[[str, str, str], tuple[TableRef, AccessDecision]]
 
 
 def catalog_tables(tree: exp.Expr) -> list[exp.Table]:
-    """Return the table nodes that name catalog tables (``source.table``), refusing other names."""
-    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    """Return the table nodes that name catalog tables (``source.table``), refusing other names.
+
+    A one-part name must be a CTE visible in its own scope; anything else reads like a table
+    that does not exist (an unscoped name could otherwise reach an internal scan).
+    """
+    cte_references: set[int] = set()
+    for scope in traverse_scope(tree):
+        for table in scope.tables:
+            if isinstance(scope.sources.get(table.alias_or_name), Scope):
+                cte_references.add(id(table))
     tables = []
     for table in tree.find_all(exp.Table):
         if not isinstance(table.this, exp.Identifier):
             continue  # UNNEST and friends are checked by the SQL guard
         if table.args.get("db") is None:
-            if table.name.lower() in cte_names:
+            if id(table) in cte_references:
                 continue
             raise InvalidQuery(
                 f"table {table.sql(DIALECT)} does not exist or is not granted to you;"
@@ -125,8 +133,10 @@ def _qualify_message(message: str) -> str:
     if first.startswith("Column '") and "could not be resolved" in first:
         name = first.split("'")[1]
         return f"column {name} does not exist in the tables of the query"
-    if "Ambiguous column" in first or "ambiguous" in first.lower():
-        return first.split(". Line")[0].replace("Ambiguous column", "column") + " is ambiguous"
+    if "ambiguous" in first.lower():
+        names = first.split("'")
+        name = names[1] if len(names) > 2 else "a column"
+        return f"column {name} is ambiguous; qualify it with its table alias"
     return f"the query could not be analysed: {first.split('. Line')[0]}"
 
 

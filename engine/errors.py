@@ -50,5 +50,11 @@ class SourceUnavailable(FederationError):
     code = "source_unavailable"
 
 
+class InternalError(FederationError):
+    """Something failed that is not the query's fault; details go to the audit log only."""
+
+    code = "internal_error"
+
+
 class ConfigError(Exception):
     """The configuration file is wrong; the message names the file, the key and the fix."""

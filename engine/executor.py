@@ -82,10 +82,12 @@ class Executor:
             ticket = self._watchdog.arm(self.query_timeout_s, cursor.interrupt)
             try:
                 result = cursor.execute(plan.executed_sql).to_arrow_table()
-            except duckdb.Error as exc:
+            except Exception as exc:
+                # Whatever DuckDB or a driver raised, its text may quote a data value: only
+                # the classification below ever reaches the user.
+                if any(s.rescanned for s in streams.values()):
+                    raise RescanRequired(plan.scans[0].name) from None
                 raise _classify(exc, streams, self.query_timeout_s) from None
-            except RescanRequired:
-                raise
             return result
         except SourceError as exc:
             raise SourceUnavailable(_unavailable(exc)) from None
@@ -165,18 +167,16 @@ def _unavailable(exc: SourceError) -> str:
 
 
 def _classify(
-    exc: duckdb.Error, streams: dict[str, PrefetchStream], timeout_s: float
+    exc: Exception, streams: dict[str, PrefetchStream], timeout_s: float
 ) -> FederationError:
     """Turn a DuckDB error into a message that carries no data values (invariant 5)."""
     for stream in streams.values():
         if isinstance(stream.error, SourceError):
             return SourceUnavailable(_unavailable(stream.error))
-        if isinstance(stream.error, RescanRequired):
-            raise stream.error
         if stream.error is not None:
             return SourceUnavailable(f"source {stream.source} failed while reading")
-    if "RescanRequired" in str(exc):
-        raise RescanRequired(str(exc))
+    if not isinstance(exc, duckdb.Error):
+        return InvalidQuery("the query failed while running")
     if isinstance(exc, duckdb.InterruptException):
         return InvalidQuery(f"the query ran longer than {timeout_s:g} s and was stopped")
     if isinstance(exc, duckdb.OutOfMemoryException):

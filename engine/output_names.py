@@ -15,10 +15,21 @@ from sqlglot import exp
 
 from policies import TableRef
 
+# Helper connections bind or fold user-written text: lock them down like the sandbox, small.
+HELPER_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "memory_limit": "256MB",
+    "threads": 1,
+}
+
 
 class OutputNamer:
     def __init__(self) -> None:
-        self._conn = duckdb.connect(config={"enable_external_access": False})
+        self._conn = duckdb.connect(config=HELPER_CONFIG)
+        self._conn.execute("SET lock_configuration = true")
         self._lock = threading.Lock()
         self._created: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
 
@@ -66,9 +77,19 @@ def rename_outputs(tree: exp.Query, names: list[str]) -> None:
     select = _leftmost_select(tree)
     if select is None or len(select.expressions) != len(names):
         return
+    renamed: dict[str, str] = {}
     for expression, name in zip(list(select.expressions), names, strict=True):
         if isinstance(expression, exp.Alias) and expression.alias.startswith("_col_"):
+            renamed[expression.alias] = name
             expression.set("alias", exp.to_identifier(name, quoted=True))
+    # ORDER BY count(*) was qualified into a reference to the made-up alias: follow the rename.
+    for clause in ("order", "having", "qualify"):
+        node = select.args.get(clause)
+        if node is None:
+            continue
+        for column in node.find_all(exp.Column):
+            if not column.table and column.name in renamed:
+                column.set("this", exp.to_identifier(renamed[column.name], quoted=True))
 
 
 def _leftmost_select(tree: exp.Expr) -> exp.Select | None:

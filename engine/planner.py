@@ -7,6 +7,7 @@ table reference → the query DuckDB runs over the registered scans.
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -61,7 +62,7 @@ class Planner:
 
     def plan(self, sql: str, principal: Principal, purpose: str) -> QueryPlan:
         authorizer = self._authorizer()
-        key = (" ".join(sql.split()), principal.name, purpose, authorizer.version)
+        key = (sql, principal.name, purpose, authorizer.version)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -96,9 +97,11 @@ class Planner:
                 rename_outputs(tree, names)
         enforcement = enforce(tree, uses)
         candidates = _Candidates(uses, self._folder).collect()
+        # Scan names are unguessable, so no text in a query can name one.
+        prefix = f"__scan_{secrets.token_hex(8)}_"
         scans = []
         for index, use in enumerate(uses):
-            scans.append(self._scan(index, use, candidates.get(index, [])))
+            scans.append(self._scan(f"{prefix}{index + 1}", use, candidates.get(index, [])))
         for use, scan in zip(uses, scans, strict=True):
             use.node.set("this", exp.to_identifier(scan.name, quoted=True))
             use.node.set("db", None)
@@ -116,7 +119,7 @@ class Planner:
             group_guard=enforcement.guard,
         )
 
-    def _scan(self, index: int, use: TableUse, offered: list[tuple[exp.Expr, bool]]) -> PlannedScan:
+    def _scan(self, name: str, use: TableUse, offered: list[tuple[exp.Expr, bool]]) -> PlannedScan:
         ref = use.ref
         adapter = self.catalog.adapter(ref.source)
         schema = self.catalog.schema(ref.source, ref.table)
@@ -151,7 +154,7 @@ class Planner:
                     ref.table, aggregate.columns, tuple(pushed), None, aggregate.group_by
                 )
         return PlannedScan(
-            name=f"scan_{index + 1}",
+            name=name,
             source=ref.source,
             kind=adapter.kind,
             table=ref.table,

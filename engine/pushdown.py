@@ -18,8 +18,10 @@ from dataclasses import dataclass
 import duckdb
 from sqlglot import exp
 
+from engine.output_names import HELPER_CONFIG
 from engine.sql import DIALECT
 
+_MAX_FOLD_CHARS = 10_000
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _FLIPPED: dict[type[exp.Expr], type[exp.Expr]] = {
     exp.GT: exp.LT,
@@ -77,14 +79,15 @@ class ConstantFolder:
     """Evaluates constant SQL expressions with DuckDB, so sources get the value DuckDB means."""
 
     def __init__(self) -> None:
-        self._conn = duckdb.connect(config={"enable_external_access": False})
+        self._conn = duckdb.connect(config=HELPER_CONFIG)
+        self._conn.execute("SET lock_configuration = true")
         self._lock = threading.Lock()
 
     def literal(self, expression: exp.Expr) -> exp.Expr | None:
         """Return a literal equal to ``expression``, or None if it is not a foldable constant."""
         if _is_literal(expression):
             return expression
-        if not _is_constant(expression):
+        if not _is_constant(expression) or len(expression.sql(DIALECT)) > _MAX_FOLD_CHARS:
             return None
         try:
             with self._lock:

@@ -135,6 +135,8 @@ def check_query(tree: exp.Expr) -> None:
             raise InvalidQuery("* EXCLUDE / REPLACE / RENAME are not allowed; list the columns")
         if isinstance(node, exp.Table):
             _check_table_source(node)
+        elif isinstance(node, exp.Join) and (node.method or "").upper() == "NATURAL":
+            raise InvalidQuery("NATURAL JOIN is not allowed; name the join columns (ON or USING)")
         elif isinstance(node, exp.Anonymous):
             name = node.name.lower()
             if name not in ALLOWED_FUNCTIONS or _DENIED_NAME.search(name):

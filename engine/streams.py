@@ -42,6 +42,7 @@ class PrefetchStream:
         self.rows = 0
         self.bytes = 0
         self.error: BaseException | None = None
+        self.rescanned = False
         self._reader = reader
         self._timeout = timeout_s
         self._first = list(first or [])
@@ -103,6 +104,7 @@ class PrefetchStream:
 
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
         if self._exported:
+            self.rescanned = True
             raise RescanRequired(self.source)
         self._exported = True
         reader = pa.RecordBatchReader.from_batches(self.schema, self._batches())

@@ -65,6 +65,12 @@ def apply(
     guarded_ids = {t.use_id for t in guarded}
     for use in uses:
         if use.use_id in guarded_ids:
+            if use.node.find_ancestor(exp.Select) is not root:
+                # A correlated subquery would aggregate (or list) raw values per group.
+                raise PolicyViolation(
+                    f"{use.name} may only be used in the outermost SELECT of a query over "
+                    f"{use.decision.table.name}, not inside a subquery"
+                )
             _check_use(use)
     columns = []
     for i, table in enumerate(guarded, start=1):
@@ -85,8 +91,9 @@ def _name(table: TableScope) -> str:
 
 def _check_shape(root: exp.Select, guarded: Sequence[TableScope]) -> None:
     group = root.args.get("group")
-    if group is not None and any(
-        group.args.get(k) for k in ("rollup", "cube", "grouping_sets", "totals")
+    if group is not None and (
+        any(group.args.get(k) for k in ("rollup", "cube", "grouping_sets", "totals"))
+        or group.find(exp.Rollup, exp.Cube, exp.GroupingSets) is not None
     ):
         raise PolicyViolation(
             f"ROLLUP, CUBE and GROUPING SETS are not allowed on {_name(guarded[0])}"
