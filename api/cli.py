@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from api.audit_cli import audit_app
 from api.output import FORMATS, write_result
 from engine import Federation, Purpose
 from engine.config import default_config_path
@@ -24,6 +25,7 @@ app = typer.Typer(
 )
 demo_app = typer.Typer(help="The Taipei demo scenario.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
+app.add_typer(audit_app, name="audit")
 console = Console()
 err = Console(stderr=True)
 

@@ -29,6 +29,19 @@ class FederationSettings(_Strict):
     memory_limit: str = "4GB"
     threads: int = 2
     plan_cache_size: int = 512
+    # A deployment may require document numbers to follow its register's format, e.g.
+    # "^北市.+字第\\d+號$"; unset, any non-blank number is accepted.
+    document_no_pattern: str | None = None
+
+    @field_validator("document_no_pattern")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return pattern
 
 
 class Agency(_Strict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import secrets
 import threading
@@ -14,16 +15,30 @@ from typing import Any
 
 import pyarrow as pa
 
-from audit import AuditSink, MemorySink
+from audit import AuditLog, AuditSink
 from engine.catalog import Catalog
 from engine.config import LoadedConfig, load_config
-from engine.errors import AccessDenied, FederationError, InvalidQuery
+from engine.errors import (
+    AccessDenied,
+    ConfigError,
+    FederationError,
+    InternalError,
+    InvalidQuery,
+)
 from engine.executor import ExecutionStats, Executor
 from engine.plan import QueryPlan
 from engine.planner import Planner
 from engine.purpose import Purpose
 from engine.sandbox import Sandbox
-from policies import Authorizer, Grant, Principal
+from policies import (
+    Authorizer,
+    Grant,
+    GrantError,
+    GrantStore,
+    Principal,
+    StoreUnavailable,
+    grant_from_spec,
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +57,16 @@ class Federation:
         self.loaded = loaded
         settings = loaded.config.federation
         self.catalog = Catalog(loaded)
-        self._authorizer = Authorizer(_config_grants(loaded))
+        # Configured grants plus those the governance API stored in the metadata database.
+        try:
+            self._authorizer = Authorizer(
+                _config_grants(loaded),
+                store=GrantStore.for_data_dir(loaded.data_dir, settings.metadata_url),
+                members={u.name: u.agency for u in loaded.config.users},
+            )
+        except StoreUnavailable as exc:
+            key = "federation.metadata_url" if settings.metadata_url else "federation.data_dir"
+            raise ConfigError(f"{loaded.path}: {key}: {exc}") from None
         self.planner = Planner(
             self.catalog,
             lambda: self._authorizer,
@@ -51,7 +75,17 @@ class Federation:
         )
         self.sandbox = Sandbox(settings.memory_limit, settings.threads)
         self.executor = Executor(self.catalog, self.sandbox, settings.query_timeout_s)
-        self.audit: AuditSink = audit if audit is not None else MemorySink()
+        # The hash-chained log in data_dir unless the caller brings its own sink (tests,
+        # embedding). Without a log there is no query (invariant 6), so failing to open it
+        # fails here, after releasing what was already started.
+        try:
+            self.audit: AuditSink = audit if audit is not None else AuditLog(loaded.data_dir)
+        except Exception:
+            self.executor.close()
+            self.planner.close()
+            self.sandbox.close()
+            self.catalog.close()
+            raise
         self._closed = False
         self._lock = threading.Lock()
 
@@ -76,14 +110,42 @@ class Federation:
         envelope: Purpose | None = None
         plan: QueryPlan | None = None
         try:
+            if not isinstance(sql, str):
+                raise InvalidQuery("the query must be SQL text")
             envelope = self._envelope(purpose)
             principal = self._principal(user)
             plan = self.planner.plan(sql, principal, envelope.purpose)
             table, stats = self.executor.run(plan)
         except FederationError as exc:
             exc.with_query_id(query_id)
-            self._record(query_id, sql, user, principal, envelope, plan, None, exc, started)
+            self._record(
+                query_id,
+                sql if isinstance(sql, str) else None,
+                user,
+                principal,
+                envelope,
+                plan,
+                None,
+                exc,
+                started,
+            )
             raise
+        except Exception:
+            # Never let an unexpected exception (whose text may quote data) reach the caller,
+            # and never let it skip the audit log.
+            error = InternalError("the query could not be run; it has been recorded", query_id)
+            self._record(
+                query_id,
+                sql if isinstance(sql, str) else None,
+                user,
+                principal,
+                envelope,
+                plan,
+                None,
+                error,
+                started,
+            )
+            raise error from None
         report = QueryReport(query_id, plan, stats)
         self._record(query_id, sql, user, principal, envelope, plan, stats, None, started)
         return table, report
@@ -112,35 +174,54 @@ class Federation:
         return self.catalog.tables(source)
 
     def permitted_fields(self, user: str) -> list[dict[str, Any]]:
-        """One entry per column the user may use, with the rule and the grant behind it."""
+        """One entry per column the user may use, with its mode, mask, row filter, required
+        pins, aggregation rule, row cap, purposes, validity and the grants behind it — read
+        from the same decisions queries get."""
         principal = self._principal(user)
-        fields: list[dict[str, Any]] = []
+        purposes: dict[tuple[str, str], set[str]] = {}
         for grant in self._authorizer.grants_for(principal):
             source, _, table_pattern = grant.table.partition(".")
             tables = self.catalog.tables(source) if table_pattern == "*" else [table_pattern]
             for table in tables:
-                ref = self.catalog.resolve(source, table, f"{source}.{table}")
-                for purpose in grant.purposes or sorted(self.catalog.purpose_codes):
-                    decision = self._authorizer.decide(principal, ref, purpose)
-                    if not decision.allowed:
-                        continue
-                    for column, rule in decision.columns.items():
-                        fields.append(
-                            {
-                                "table": ref.name,
-                                "column": column,
-                                "type": dict(ref.columns)[column],
-                                "mode": rule.mode.value,
-                                "mask": rule.mask,
-                                "row_filter": decision.row_filter,
-                                "purpose": purpose,
-                                "max_rows": decision.max_rows,
-                                "grant": ",".join(decision.grants),
-                                "valid_until": grant.valid_until.isoformat()
-                                if grant.valid_until
-                                else None,
+                purposes.setdefault((source, table), set()).update(grant.purposes)
+        fields: list[dict[str, Any]] = []
+        for (source, table), codes in sorted(purposes.items()):
+            ref = self.catalog.resolve(source, table, f"{source}.{table}")
+            types = dict(ref.columns)
+            for purpose in sorted(codes):
+                decision = self._authorizer.decide(principal, ref, purpose)
+                if not decision.allowed:
+                    continue
+                for column, rule in decision.columns.items():
+                    fields.append(
+                        {
+                            "table": ref.name,
+                            "column": column,
+                            "type": types[column],
+                            "mode": rule.mode.value,
+                            "mask": rule.mask,
+                            "row_filter": decision.row_filter,
+                            "required": [
+                                {"column": r.column, "max_values": r.max_values}
+                                for r in decision.required
+                            ],
+                            "aggregate_only": {
+                                "min_group": decision.aggregate_only.min_group,
+                                "entity": decision.aggregate_only.entity,
                             }
-                        )
+                            if decision.aggregate_only
+                            else None,
+                            "purpose": purpose,
+                            "max_rows": decision.max_rows,
+                            "grant": ",".join(decision.grants),
+                            "valid_from": decision.valid_from.isoformat()
+                            if decision.valid_from
+                            else None,
+                            "valid_until": decision.valid_until.isoformat()
+                            if decision.valid_until
+                            else None,
+                        }
+                    )
         return _merge_purposes(fields)
 
     def close(self) -> None:
@@ -163,7 +244,9 @@ class Federation:
     # -- helpers ---------------------------------------------------------------------------
     def _envelope(self, purpose: Purpose | dict[str, Any] | None) -> Purpose:
         envelope = purpose if isinstance(purpose, Purpose) else Purpose.from_mapping(purpose)
-        return envelope.validated(self.catalog.purpose_codes)
+        return envelope.validated(
+            self.catalog.purpose_codes, self.loaded.config.federation.document_no_pattern
+        )
 
     def _principal(self, user: str) -> Principal:
         principal = self.catalog.principal(user) if isinstance(user, str) else None
@@ -174,7 +257,7 @@ class Federation:
     def _record(
         self,
         query_id: str,
-        sql: str,
+        sql: str | None,
         user: str,
         principal: Principal | None,
         envelope: Purpose | None,
@@ -197,7 +280,7 @@ class Federation:
 
 def query_event(
     query_id: str,
-    sql: str,
+    sql: str | None,
     user: str,
     principal: Principal | None,
     envelope: Purpose | None,
@@ -258,33 +341,26 @@ def _mask_key(data_dir: Path) -> str:
 
 
 def _config_grants(loaded: LoadedConfig) -> list[Grant]:
+    """The ``[[grants]]`` of the file, validated; an error names the file, the key and the fix."""
     grants = []
     for i, g in enumerate(loaded.config.grants):
-        grants.append(
-            Grant(
-                id=f"config-{i + 1}",
-                table=g.table,
-                columns=g.columns,
-                user=g.user,
-                agency=g.agency,
-                purposes=tuple(g.purposes),
-                max_rows=g.max_rows,
-                valid_from=dt.date.fromisoformat(g.valid_from) if g.valid_from else None,
-                valid_until=dt.date.fromisoformat(g.valid_until) if g.valid_until else None,
-            )
-        )
+        spec = g.model_dump(exclude_none=True)
+        try:
+            grants.append(grant_from_spec({k: v for k, v in spec.items() if v}, f"config-{i + 1}"))
+        except GrantError as exc:
+            raise ConfigError(f"{loaded.path}: grants.{i}.{exc.key}: {exc.message}") from None
     return grants
 
 
 def _merge_purposes(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    """Fold entries that differ only in purpose into one with a list of purposes."""
+    merged: dict[str, dict[str, Any]] = {}
     for f in fields:
-        key = (f["table"], f["column"], f["mode"])
-        if key in merged:
-            if f["purpose"] not in merged[key]["purposes"]:
-                merged[key]["purposes"].append(f["purpose"])
-            continue
         entry = {k: v for k, v in f.items() if k != "purpose"}
+        key = json.dumps(entry, sort_keys=True, ensure_ascii=False)
+        if key in merged:
+            merged[key]["purposes"].append(f["purpose"])
+            continue
         entry["purposes"] = [f["purpose"]]
         merged[key] = entry
     return list(merged.values())

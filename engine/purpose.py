@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -35,8 +36,14 @@ class Purpose:
         values = {k: (None if v is None else str(v)) for k, v in data.items()}
         return cls(**values)  # type: ignore[arg-type]
 
-    def validated(self, known_purposes: Collection[str]) -> Purpose:
-        """Return the envelope with whitespace trimmed, or raise PurposeRequired naming the gap."""
+    def validated(
+        self, known_purposes: Collection[str], document_no_pattern: str | None = None
+    ) -> Purpose:
+        """Return the envelope with whitespace trimmed, or raise PurposeRequired naming the gap.
+
+        ``document_no_pattern`` (the deployment's register format) must match the whole
+        document number when one is given.
+        """
         cleaned = Purpose(
             case_name=(self.case_name or "").strip(),
             purpose=(self.purpose or "").strip(),
@@ -54,6 +61,14 @@ class Purpose:
                 raise PurposeRequired(f"{name} is longer than {_MAX_FIELD} characters")
             if value is not None and any(ord(ch) < 32 for ch in value):
                 raise PurposeRequired(f"{name} contains control characters")
+        if (
+            document_no_pattern
+            and cleaned.document_no is not None
+            and re.fullmatch(document_no_pattern, cleaned.document_no) is None
+        ):
+            raise PurposeRequired(
+                "document_no does not follow this deployment's document number format"
+            )
         if cleaned.purpose not in known_purposes:
             raise PurposeRequired(
                 f"purpose {cleaned.purpose!r} is not in the purpose registry; "

@@ -1,6 +1,6 @@
-"""Access policies: grants, decisions and (soon) the query rewrites they imply."""
+"""Access policies: grants, the one place that decides access, and the decisions it returns."""
 
-from policies.authorizer import Authorizer, Grant
+from policies.authorizer import Authorizer
 from policies.decision import (
     MASK_KINDS,
     AccessDecision,
@@ -11,6 +11,9 @@ from policies.decision import (
     RequiredCondition,
     TableRef,
 )
+from policies.denials import Denial, DenialError
+from policies.grants import Grant, GrantError, grant_from_spec
+from policies.store import GrantRecord, GrantStore, StoreError, StoreUnavailable
 
 __all__ = [
     "MASK_KINDS",
@@ -19,8 +22,16 @@ __all__ = [
     "Authorizer",
     "ColumnMode",
     "ColumnRule",
+    "Denial",
+    "DenialError",
     "Grant",
+    "GrantError",
+    "GrantRecord",
+    "GrantStore",
     "Principal",
     "RequiredCondition",
+    "StoreError",
+    "StoreUnavailable",
     "TableRef",
+    "grant_from_spec",
 ]

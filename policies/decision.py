@@ -118,6 +118,8 @@ class AccessDecision:
     # Whether the principal may learn that the table exists (some grant names it). When False a
     # refusal must read exactly like "no such table" (DESIGN.md invariant 5).
     visible: bool = False
+    # First day of the governing grant's validity window (``valid_until`` is the last).
+    valid_from: dt.date | None = None
 
     def projectable_columns(self) -> tuple[str, ...]:
         return tuple(

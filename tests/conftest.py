@@ -44,6 +44,12 @@ def mysql_dsn() -> Iterator[str]:
     yield MYSQL_DSN
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen-plans", action="store_true", help="rewrite the golden plan files in tests/plans"
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if {"pg_dsn", "mysql_dsn"} & set(getattr(item, "fixturenames", ())):

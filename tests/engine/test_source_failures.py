@@ -39,6 +39,7 @@ agency = "A"
 user = "u"
 table = "s.*"
 columns = "*"
+purposes = ["p"]
 """,
         encoding="utf-8",
     )

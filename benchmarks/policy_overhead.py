@@ -1,0 +1,153 @@
+"""W5 planning cost and the price of policies and audit, on the embedded demo.
+
+Planning (parse, decide, rewrite) is timed cold (plan cache bypassed) and cached, for users
+whose grants differ: full access (one `*` grant per source), the 大安區 clerk (row filters,
+required pins, row cap) and the statistics analyst (aggregate-only, masks). End to end, the
+clerk's three-source lookup is compared with the same query as the full-access user writing to
+an in-memory sink — policies and audit off — in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from audit import MemorySink
+from demo.scenario import read_facts, sample_queries, setup
+from engine import Federation
+
+WORK = Path(__file__).parent / ".work" / "demo"
+RESULTS = Path(__file__).parent / "results"
+
+
+def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def _summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "p50_ms": round(statistics.median(ordered), 3),
+        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 3),
+        "mean_ms": round(statistics.fmean(ordered), 3),
+    }
+
+
+def run(scale: int, repeat: int, console: Console) -> dict[str, Any]:
+    if not (WORK / "civicfed.toml").is_file() or read_facts(WORK).get("scale") != scale:
+        console.print(f"building the demo at scale {scale} …")
+        setup(WORK, scale=scale)
+    queries = {q.user: q for q in sample_queries(WORK, as_intended=True)}
+    lookup, stats_query = queries["clerk_daan"], queries["analyst_dbas"]
+    full_purpose = {**lookup.purpose, "purpose": "data-maintenance"}
+    results: dict[str, Any] = {"scale": scale, "repeat": repeat, "planning": {}}
+
+    with Federation.open(WORK / "civicfed.toml") as fed:
+        authorizer = fed._authorizer  # the same object the planner asks
+        cases = [
+            ("full access, 3-source lookup", "demo_fullaccess", lookup.sql, "data-maintenance"),
+            ("clerk, 3-source lookup", "clerk_daan", lookup.sql, lookup.purpose["purpose"]),
+            ("analyst, statistics", "analyst_dbas", stats_query.sql, "statistics"),
+        ]
+        for title, user, sql, purpose in cases:
+            principal = fed.catalog.principal(user)
+            assert principal is not None
+            fed.planner.plan(sql, principal, purpose)  # warm caches of schemas and adapters
+            cold = _timed(
+                functools.partial(fed.planner._plan, sql, principal, purpose, authorizer), repeat
+            )
+            cached = _timed(
+                functools.partial(fed.planner.plan, sql, principal, purpose), repeat * 10
+            )
+            results["planning"][title] = {"cold": _summary(cold), "cached": _summary(cached)}
+            console.print(
+                f"planning {title}: cold p50 {_summary(cold)['p50_ms']} ms, "
+                f"cached p50 {_summary(cached)['p50_ms']} ms"
+            )
+
+        def clerk() -> object:
+            return fed.query(lookup.sql, "clerk_daan", lookup.purpose)
+
+        for _ in range(5):
+            clerk()
+        on = _timed(clerk, repeat)
+        analyst = _timed(
+            lambda: fed.query(stats_query.sql, "analyst_dbas", stats_query.purpose),
+            max(5, repeat // 4),
+        )
+
+    with Federation.open(WORK / "civicfed.toml", audit=MemorySink()) as bare:
+
+        def full() -> object:
+            return bare.query(lookup.sql, "demo_fullaccess", full_purpose)
+
+        for _ in range(5):
+            full()
+        off = _timed(full, repeat)
+
+    results["lookup_policies_and_audit_on"] = _summary(on)
+    results["lookup_policies_and_audit_off"] = _summary(off)
+    results["analyst_statistics"] = _summary(analyst)
+    ratio = (
+        results["lookup_policies_and_audit_on"]["p50_ms"]
+        / results["lookup_policies_and_audit_off"]["p50_ms"]
+    )
+    results["overhead_ratio_p50"] = round(ratio, 3)
+    console.print(
+        f"3-source lookup p50: policies+audit on {_summary(on)['p50_ms']} ms, "
+        f"off {_summary(off)['p50_ms']} ms (×{ratio:.2f})"
+    )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=100)
+    args = parser.parse_args()
+    console = Console()
+    results = run(args.scale, args.repeat, console)
+    results["machine"] = {"python": platform.python_version(), "machine": platform.machine()}
+    day = time.strftime("%Y-%m-%d")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{day}-policy-overhead.json").write_text(json.dumps(results, indent=2) + "\n")
+    lines = [
+        f"# Planning and policy overhead — {day}, demo scale {results['scale']}",
+        "",
+        "| case | cold p50 ms | cached p50 ms |",
+        "|---|---:|---:|",
+    ]
+    for title, entry in results["planning"].items():
+        lines.append(f"| {title} | {entry['cold']['p50_ms']} | {entry['cached']['p50_ms']} |")
+    on, off = results["lookup_policies_and_audit_on"], results["lookup_policies_and_audit_off"]
+    lines += [
+        "",
+        "| end to end | p50 ms | p95 ms |",
+        "|---|---:|---:|",
+        f"| clerk 3-source lookup, policies + audit on | {on['p50_ms']} | {on['p95_ms']} |",
+        f"| same query, full access, in-memory audit | {off['p50_ms']} | {off['p95_ms']} |",
+        f"| analyst statistics (persons ⋈ recipients) | "
+        f"{results['analyst_statistics']['p50_ms']} | "
+        f"{results['analyst_statistics']['p95_ms']} |",
+        "",
+        f"Policies + audit cost ×{results['overhead_ratio_p50']} at p50.",
+    ]
+    (RESULTS / f"{day}-policy-overhead.md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
