@@ -160,7 +160,8 @@ def fields(
         sys.stdout.write(json.dumps(entries, ensure_ascii=False, indent=1) + "\n")
         return
     view = Table(title=f"fields permitted to {user}", header_style="bold cyan")
-    for col in ("table", "column", "type", "mode", "purposes", "row filter", "max rows"):
+    for col in ("table", "column", "type", "mode", "purposes", "row filter", "must pin",
+                "max rows"):
         view.add_column(col)
     for f in entries:
         view.add_row(
@@ -170,9 +171,21 @@ def fields(
             f["mode"] + (f":{f['mask']}" if f["mask"] else ""),
             ", ".join(f["purposes"]),
             f["row_filter"] or "",
+            _required_text(f.get("required")),
             str(f["max_rows"] or ""),
         )
     console.print(view)
+
+
+def _required_text(required: object) -> str:
+    if not required:
+        return ""
+    if isinstance(required, list):
+        return ", ".join(
+            f"{r['column']} (≤{r['max_values']})" if isinstance(r, dict) else str(r)
+            for r in required
+        )
+    return str(required)
 
 
 @demo_app.command("setup")

@@ -206,8 +206,8 @@ def render_config(sources: Mapping[str, SourceLocation]) -> str:
         comment = None
         if user.name == FULL_ACCESS_USER:
             comment = (
-                'TEMPORARY: the engine\'s first version honours only columns = "*" grants;\n'
-                "`demo run` uses this account until the policy work lands. Remove it then."
+                "Demonstration account (not one of the scenario's staff): reads every source for\n"
+                "data maintenance, for the cross-agency building/fire example and the tests."
             )
         parts.append(
             toml_text.array_table(
@@ -226,7 +226,7 @@ def render_config(sources: Mapping[str, SourceLocation]) -> str:
     for grant in grants():
         comment = None
         if grant["user"] == FULL_ACCESS_USER and first_full_access:
-            comment = f"TEMPORARY: {FULL_ACCESS_USER}'s grants; remove them with the account."
+            comment = f"{FULL_ACCESS_USER}: the demonstration account's grants."
             first_full_access = False
         parts.append(toml_text.array_table("grants", grant, comment))
     return "\n".join(parts)

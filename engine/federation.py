@@ -233,6 +233,7 @@ class Federation:
         self.planner.close()
         self.sandbox.close()
         self.catalog.close()
+        self._authorizer.close()
         self.audit.close()
 
     def __enter__(self) -> Federation:
