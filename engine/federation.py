@@ -116,35 +116,18 @@ class Federation:
             principal = self._principal(user)
             plan = self.planner.plan(sql, principal, envelope.purpose)
             table, stats = self.executor.run(plan)
-        except FederationError as exc:
-            exc.with_query_id(query_id)
-            self._record(
-                query_id,
-                sql if isinstance(sql, str) else None,
-                user,
-                principal,
-                envelope,
-                plan,
-                None,
-                exc,
-                started,
+        except Exception as exc:
+            # An unexpected exception's text may quote data: it never reaches the caller, and
+            # no failure of any kind skips the audit log.
+            error = (
+                exc.with_query_id(query_id)
+                if isinstance(exc, FederationError)
+                else InternalError("the query could not be run; it has been recorded", query_id)
             )
-            raise
-        except Exception:
-            # Never let an unexpected exception (whose text may quote data) reach the caller,
-            # and never let it skip the audit log.
-            error = InternalError("the query could not be run; it has been recorded", query_id)
-            self._record(
-                query_id,
-                sql if isinstance(sql, str) else None,
-                user,
-                principal,
-                envelope,
-                plan,
-                None,
-                error,
-                started,
-            )
+            text = sql if isinstance(sql, str) else None
+            self._record(query_id, text, user, principal, envelope, plan, None, error, started)
+            if error is exc:
+                raise
             raise error from None
         report = QueryReport(query_id, plan, stats)
         self._record(query_id, sql, user, principal, envelope, plan, stats, None, started)
