@@ -19,10 +19,13 @@ from audit.checkpoint_store import CheckpointStore
 from audit.errors import AuditError
 from audit.merkle import CompactRange
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 class Checkpointer:
+    """Signs checkpoints for one ``AuditLog``: every ``interval_s`` from its thread, on demand,
+    and once more on close."""
+
     def __init__(
         self,
         conn: sqlite3.Connection,
@@ -55,7 +58,7 @@ class Checkpointer:
         try:
             self.checkpoint(final=True)
         except Exception as exc:  # closing must not hide the caller's own exception
-            log.error("audit log: the final checkpoint failed: %s", exc)
+            logger.error("audit log: the final checkpoint failed: %s", exc)
         finally:
             self._conn.close()
 
@@ -85,7 +88,7 @@ class Checkpointer:
                 if self._failing_since is None:
                     self._failing_since = time.monotonic()
                 self._last_error = str(exc)
-                log.error("audit log: checkpoint failed: %s", exc)
+                logger.error("audit log: checkpoint failed: %s", exc)
             else:
                 self._failing_since = None
 

@@ -53,9 +53,12 @@ def encode_event(
             plain = plain and -_SAFE_INT <= value <= _SAFE_INT
             return value
         if kind is float:
-            if value.is_integer() and abs(value) <= _SAFE_INT:
-                return int(value)  # ECMAScript writes 4.0 as 4
-            plain = plain and 1e-4 <= abs(value) < 1e16
+            if value.is_integer():
+                if abs(value) <= _SAFE_INT:
+                    return int(value)  # ECMAScript writes 4.0 as 4
+                plain = False  # and 2.0**60 as 1152921504606846976, unlike repr()
+            else:
+                plain = plain and 1e-4 <= abs(value) < 1e16
             return value
         plain = False  # let rfc8785 accept or refuse it
         return value

@@ -174,10 +174,11 @@ class AuditLog:
                         None if query_id is None else str(query_id),
                     ),
                 )
-                conn.executemany(
-                    "INSERT OR IGNORE INTO audit_subjects VALUES (?, ?)",
-                    [(s, seq) for s in sorted(subjects)],
-                )
+                if subjects:
+                    conn.executemany(
+                        "INSERT OR IGNORE INTO audit_subjects VALUES (?, ?)",
+                        [(s, seq) for s in sorted(subjects)],
+                    )
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
