@@ -56,6 +56,10 @@ class ScanRequest:
     columns: tuple[ScanColumn, ...]
     filters: tuple[exp.Expr, ...] = ()
     limit: int | None = None
+    # When set, the scan is an aggregation: one row per group of these (unqualified) columns,
+    # and ``columns`` may hold aggregates (SUM, COUNT, MIN, MAX) over the table's columns.
+    # Only sent after ``judge_aggregates`` said EXACT.
+    group_by: tuple[exp.Expr, ...] = ()
 
     def output_schema(self) -> pa.Schema:
         return pa.schema([pa.field(c.name, c.type) for c in self.columns])
@@ -96,10 +100,15 @@ class SourceAdapter(Protocol):
         """Return the table's columns as Arrow types (declared types, not guessed from data)."""
         ...
 
-    def judge_filters(
-        self, table: str, filters: Sequence[exp.Expr]
-    ) -> list[FilterVerdict]:
+    def judge_filters(self, table: str, filters: Sequence[exp.Expr]) -> list[FilterVerdict]:
         """Say for each filter whether the source applies it exactly, loosely, or not at all."""
+        ...
+
+    def judge_aggregates(
+        self, table: str, columns: Sequence[ScanColumn], group_by: Sequence[exp.Expr]
+    ) -> FilterVerdict:
+        """Say whether the source computes these grouped aggregates exactly as DuckDB would and
+        can return them as the columns' Arrow types: EXACT, or UNSUPPORTED with the reason."""
         ...
 
     def render(self, request: ScanRequest) -> str:

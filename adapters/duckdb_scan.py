@@ -1,9 +1,10 @@
-"""Sources read through a DuckDB connection of their own: DuckDB files, Parquet and CSV.
+"""Sources read through a DuckDB database of their own: DuckDB files, Parquet and CSV, and
+PostgreSQL through DuckDB's postgres extension.
 
-DuckDB applies every filter with DuckDB's own semantics, so these sources take every shape
-exactly. One connection per source; each scan runs on its own ``cursor()`` (a connection to the
-same database, safe to use from the scanning thread) and is interrupted when it outlives
-``timeout_s``.
+For the file kinds DuckDB applies every filter with DuckDB's own semantics, so they take every
+shape exactly (PostgreSQL brings its own dialect rules). One database per source; each scan runs
+on its own ``cursor()`` (a connection to the same database, safe to use from the scanning
+thread) and is interrupted when it outlives ``timeout_s``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from adapters.dialects import SourceDialect
 from adapters.pushdown import Column
 from adapters.source import Execution, SqlSource
 from adapters.types import plain_type
+from adapters.watchdog import watchdog
 
 __all__ = ["DuckDBScanSource"]
 
@@ -57,12 +59,10 @@ class DuckDBScanSource(SqlSource):
         cursor = self._connection().cursor()
         # DuckDB may compute for a long time before the first batch (a filter that matches
         # nothing in a large file); interrupt() stops it wherever it is.
-        watchdog = threading.Timer(self.settings.timeout_s, cursor.interrupt)
-        watchdog.daemon = True
-        watchdog.start()
+        alarm = watchdog.after(self.settings.timeout_s, cursor.interrupt)
 
         def release(finished: bool) -> None:
-            watchdog.cancel()
+            alarm.cancel()
             cursor.close()
 
         try:

@@ -1,19 +1,36 @@
 """MySQL and MariaDB through connectorx, streamed as Arrow (``return_type="arrow_stream"``).
 
-There is no ADBC MySQL driver. Measured on this machine (MariaDB 10.11 on localhost, idle
-server, the 1M-row table of adapters/postgres.py, ~69 MB as Arrow;
-tests/adapters/driver_measurements.py):
+There is no ADBC MySQL driver; the candidates are connectorx and DuckDB's mysql extension
+(``mysql_query`` on a private DuckDB database, as adapters/postgres.py does). Measured on this
+machine (MariaDB 10.11 on localhost, 2 cores; the 1M-row table of adapters/postgres.py; full scan
+best/median of 5, first batch, resident-set growth, p50/p95 of 200 primary-key lookups;
+``tests/adapters/driver_measurements.py``, ``--loaded`` with both cores kept busy):
 
-    connectorx arrow_stream    1M rows in 0.42–0.49 s, first batch after 11 ms, +4.5 MB RSS
-    connectorx arrow           1M rows in 0.47–0.51 s, nothing until the end, +70 MB RSS
-    this adapter               1M rows in 0.44 s (conform adds ~40 ms: DECIMAL(38,10) → declared)
-    point lookup by key        1.2–1.3 ms p50 raw, 1.7 ms through the adapter (TCP probe, conform;
-                               connectorx connects on every call)
+    idle machine                     scan best/med   first batch   +RSS     lookup p50 / p95
+    connectorx arrow_stream          0.43 / 0.45 s    34 ms        21 MB    1.26 / 1.36 ms
+    DuckDB mysql_query               2.29 / 2.47 s   207 ms        19 MB    0.97 / 1.11 ms
+    this adapter (connectorx)        0.44 / 0.45 s    39 ms        27 MB    1.70 / 1.93 ms
+    under load (2 spinning procs)
+    connectorx arrow_stream          0.79 / 0.84 s    77 ms        24 MB    6.83 / 8.45 ms
+    DuckDB mysql_query               2.36 / 2.66 s   235 ms        16 MB    0.78 / 5.15 ms
+    this adapter (connectorx)        0.74 / 0.82 s    73 ms        26 MB    4.38 / 9.25 ms
 
-so scans stream. connectorx sends the statement unchanged (a prepared statement; verified in the
-general log), so ``render()`` is what the server receives, including the time limit in front of
-it: MariaDB ``SET STATEMENT max_statement_time=N FOR SELECT …``, MySQL a
-``/*+ MAX_EXECUTION_TIME(ms) */`` hint. pymysql is used for information_schema only, never rows.
+DuckDB's extension keeps pooled connections, so a lookup skips the connect and handshake
+connectorx pays on every call (and the thread pool it starts, which hurts when the cores are
+busy), but it reads rows over the text protocol and scans 5× slower (TPC-H orders, 150k rows:
+0.66 s against 0.22 s). Scans are what federated analytics move, so connectorx stays; ~0.7 ms
+(idle) to ~3.5 ms (loaded) per lookup is the price.
+
+Decimal fidelity: connectorx reads DECIMAL through rust_decimal rescaled to scale 10, which drops
+digits past the tenth decimal place without a word and fails beyond 18 integer digits. Such
+columns (and DECIMALs wider than Arrow's 38 digits, declared DOUBLE as DuckDB's scanner reads
+them) are sent as ``CAST(… AS CHAR)`` and parsed exactly by ``conform``; see
+``MySQLDialect.project``. DuckDB's extension is exact up to 38 digits.
+
+connectorx sends the statement unchanged (a prepared statement; verified in the general log), so
+``render()`` is what the server receives, including the time limit in front of it: MariaDB
+``SET STATEMENT max_statement_time=N FOR SELECT …``, MySQL a ``/*+ MAX_EXECUTION_TIME(ms) */``
+hint. pymysql is used for information_schema only, never rows.
 
 connectorx retries a refused connection for 30 s before failing, whatever the timeout; a TCP
 probe bounded by timeout_s runs first so a down server fails fast. Errors in the middle of a

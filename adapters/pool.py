@@ -1,9 +1,10 @@
-"""A small thread-safe pool of driver connections.
+"""A small thread-safe pool of driver connections (the SQLite adapter's ADBC connections; the
+server adapters' transports pool their own).
 
-Opening a PostgreSQL connection costs ~40 ms (measured, see adapters/postgres.py) against 0.25 ms
-for a point lookup on an open one, so scans borrow connections instead of opening them. A
-connection that failed, or whose stream was abandoned half-read, is closed rather than returned:
-its state is unknown.
+Opening a connection costs far more than a point lookup on an open one (a PostgreSQL session
+~40 ms against 0.25 ms), so scans borrow connections instead of opening them. A connection that
+failed, or whose stream was abandoned half-read, is closed rather than returned: its state is
+unknown.
 """
 
 from __future__ import annotations

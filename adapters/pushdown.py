@@ -1,10 +1,11 @@
 """Filter shapes a source may take, read into a small predicate tree, and the verdict rules that
 combine per-comparison answers (DataFusion's Exact / Inexact / Unsupported).
 
-The planner only offers comparisons of one of the table's own columns with literals, combined by
-AND / OR / NOT. ``parse_filter`` checks that shape and types every literal against its column
-(a string compared with a date column becomes a ``datetime.date``); anything else is
-``Unsupported`` and stays above the scan.
+The planner offers comparisons of one of the table's own columns with literals, and of two of
+its columns with each other (``l_commitdate < l_receiptdate``), combined by AND / OR / NOT.
+``parse_filter`` checks that shape and types every literal against its column (a string
+compared with a date column becomes a ``datetime.date``); anything else is ``Unsupported`` and
+stays above the scan.
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ from adapters.base import FilterVerdict, Pushdown
 
 __all__ = [
     "Column",
+    "ColumnComparison",
+    "Comparison",
     "Junction",
     "Leaf",
     "Negation",
     "Predicate",
     "Unsupported",
     "Value",
+    "family",
     "judge",
     "parse_filter",
 ]
@@ -54,6 +58,15 @@ class Leaf:
 
 
 @dataclass(frozen=True)
+class ColumnComparison:
+    """``left <op> right`` between two columns of the scanned table; op is = <> < <= > >=."""
+
+    left: Column
+    op: str
+    right: Column
+
+
+@dataclass(frozen=True)
 class Negation:
     operand: Predicate
 
@@ -66,7 +79,8 @@ class Junction:
     operands: tuple[Predicate, ...]
 
 
-Predicate = Leaf | Negation | Junction
+Comparison = Leaf | ColumnComparison
+Predicate = Leaf | ColumnComparison | Negation | Junction
 
 
 class Unsupported(Exception):
@@ -132,14 +146,16 @@ def parse_filter(node: exp.Expr, columns: Mapping[str, Column]) -> Predicate:
     raise Unsupported(f"{node.key.upper()} filters are not pushed to sources")
 
 
-def judge(predicate: Predicate, leaf_verdict: Callable[[Leaf], FilterVerdict]) -> FilterVerdict:
+def judge(
+    predicate: Predicate, leaf_verdict: Callable[[Comparison], FilterVerdict]
+) -> FilterVerdict:
     """Return the verdict for a whole predicate from the source's verdict on each comparison.
 
     AND / OR take the weakest part: the OR of supersets is a superset of the OR. NOT keeps an
     exact part exact, but the complement of a superset is a subset, so NOT over anything
     inexact cannot be pushed.
     """
-    if isinstance(predicate, Leaf):
+    if isinstance(predicate, Leaf | ColumnComparison):
         return leaf_verdict(predicate)
     if isinstance(predicate, Negation):
         inner = judge(predicate.operand, leaf_verdict)
@@ -153,12 +169,31 @@ def judge(predicate: Predicate, leaf_verdict: Callable[[Leaf], FilterVerdict]) -
     return max(verdicts, key=lambda v: rank.index(v.pushdown))
 
 
-def _comparison(node: exp.Expr, op: str, columns: Mapping[str, Column]) -> Leaf:
+def _comparison(node: exp.Expr, op: str, columns: Mapping[str, Column]) -> Comparison:
     left, right = node.this, node.expression
-    if isinstance(right, exp.Column) and not isinstance(left, exp.Column):
+    if isinstance(left, exp.Column) and isinstance(right, exp.Column):
+        return ColumnComparison(_column(left, columns), op, _column(right, columns))
+    if isinstance(right, exp.Column):
         left, right, op = right, left, _MIRRORED[op]  # 5 < x  ≡  x > 5
     column = _column(left, columns)
     return Leaf(column, op, (_typed(right, column),))
+
+
+def family(column: Column) -> str | None:
+    """Return the kind of values a column holds as DuckDB compares them: number, text, date,
+    timestamp or boolean; None for kinds whose comparison no source is trusted with."""
+    kind = column.type
+    if pa.types.is_integer(kind) or pa.types.is_decimal(kind) or pa.types.is_floating(kind):
+        return "number"
+    if pa.types.is_string(kind):
+        return "text"
+    if pa.types.is_date(kind):
+        return "date"
+    if pa.types.is_timestamp(kind) and kind.tz is None:
+        return "timestamp"
+    if pa.types.is_boolean(kind):
+        return "boolean"
+    return None
 
 
 def _column(node: exp.Expr, columns: Mapping[str, Column]) -> Column:

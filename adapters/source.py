@@ -20,10 +20,10 @@ from typing import ClassVar, NamedTuple
 import pyarrow as pa
 from sqlglot import exp
 
-from adapters.base import FilterVerdict, ScanRequest, SourceError, SourceSettings
+from adapters.base import FilterVerdict, ScanColumn, ScanRequest, SourceError, SourceSettings
 from adapters.dialects import SourceDialect
 from adapters.pushdown import Column
-from adapters.sql_render import build_select, judge_filter, to_sql
+from adapters.sql_render import build_select, judge_aggregation, judge_filter, to_sql
 from adapters.types import ConformError, conform
 
 __all__ = ["Execution", "SqlSource", "describe_failure"]
@@ -188,6 +188,13 @@ class SqlSource:
         """Say for each filter whether the source applies it exactly, loosely, or not at all."""
         columns = self._table_columns(table)
         return [judge_filter(f, columns, self.rules) for f in filters]
+
+    def judge_aggregates(
+        self, table: str, columns: Sequence[ScanColumn], group_by: Sequence[exp.Expr]
+    ) -> FilterVerdict:
+        """Say whether the source computes these grouped aggregates exactly as DuckDB would and
+        can return them as the columns' Arrow types: EXACT, or UNSUPPORTED with the reason."""
+        return judge_aggregation(columns, group_by, self._table_columns(table), self.rules)
 
     def render(self, request: ScanRequest) -> str:
         """Return the statement ``scan`` sends, for EXPLAIN and audit."""

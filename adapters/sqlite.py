@@ -17,11 +17,10 @@ from typing import Any
 
 import adbc_driver_sqlite
 import adbc_driver_sqlite.dbapi
-import pyarrow as pa
 from sqlglot import exp
 
 from adapters.base import ScanRequest, SourceError, SourceSettings
-from adapters.dialects import SqliteDialect, storage_class
+from adapters.dialects import SqliteDialect
 from adapters.pool import ConnectionPool
 from adapters.pushdown import Column
 from adapters.source import Execution, SqlSource
@@ -92,7 +91,7 @@ class SqliteAdapter(SqlSource):
     def _statement(self, request: ScanRequest) -> exp.Expr:
         select = super()._statement(request)
         placeholder = exp.select(
-            *[exp.alias_(_placeholder(c.type), c.name) for c in request.columns]
+            *[exp.alias_(_placeholder(self.rules.storage(c)), c.name) for c in request.columns]
             or [exp.alias_(exp.Literal.number(1), "_row")]
         )
         return exp.union(
@@ -133,8 +132,7 @@ class SqliteAdapter(SqlSource):
             pool.close()
 
 
-def _placeholder(data_type: pa.DataType) -> exp.Expr:
-    storage = storage_class(data_type)
+def _placeholder(storage: str | None) -> exp.Expr:
     if storage is None:
         return exp.Null()
     if storage == "BLOB":

@@ -1,9 +1,11 @@
 """Declared SQL types → Arrow types, and casting what a driver produced to the declared schema.
 
 Drivers disagree about types: SQLite hands back REAL for DECIMAL columns and ISO text for dates,
-ADBC PostgreSQL hands back numeric as text, connectorx widens every MySQL DECIMAL to
-decimal128(38, 10) and BOOLEAN to int8. ``conform`` turns each batch into the declared schema with
-pyarrow.compute kernels, so the engine sees one type per column whatever the source.
+DuckDB's postgres scanner float4 as float32 and timestamptz in its own zone, connectorx widens
+every MySQL DECIMAL to decimal128(38, 10) (wider ones arrive as exact text) and BOOLEAN to int32,
+ADBC PostgreSQL (the test fixtures' loader) numeric as text. ``conform`` turns each batch into
+the declared schema with pyarrow.compute kernels, so the engine sees one type per column
+whatever the source.
 """
 
 from __future__ import annotations

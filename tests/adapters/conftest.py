@@ -280,6 +280,8 @@ def _postgres(data: pa.Table, folder: Path, dsn: str | None, big: bool) -> Itera
     table = f"conformance_{'big' if big else 'people'}_{uuid.uuid4().hex[:8]}"
     connection = adbc_driver_postgresql.dbapi.connect(dsn, autocommit=True)
     cursor = connection.cursor()
+    # A test that fails holding a stream open keeps its table locked: fail the DROP, not hang.
+    cursor.execute("SET lock_timeout = '10s'")
     cursor.execute(
         f"CREATE TABLE {table} ({_BIG_DDL['postgres'] if big else _DDL_TYPES['postgres']})"
     )

@@ -237,9 +237,28 @@ FILTERS = [
     case("id = 1 OR name < 'b'", mysql=U),
     case("NOT (name LIKE 'a%')", mysql=U, sqlite=U),
     case("(id > 2 AND id < 6) OR qty IS NULL"),
-    # Shapes no source takes: functions, column against column, mismatched constants, …
+    # Two columns of the table: same kind of value, compared as DuckDB compares them
+    case("id = qty"),
+    case("qty >= id"),
+    case("id <> qty"),
+    case("amount > qty", sqlite=U),  # SQLite: INTEGER against REAL
+    case("amount < score", sqlite=U),
+    case("score >= score"),
+    case("name < note", mysql=U),
+    case("name = note", mysql=U),
+    case("note <> name", mysql=U),
+    case("district >= name", mysql=U),
+    case("NOT (name < note)", mysql=U),
+    case("born <= born"),
+    case("seen > seen", sqlite=U),
+    case("active = active", mysql=U, sqlite=U),
+    case("id < qty OR name = 'abc'", mysql=I),
+    case("(name > note AND id > 2) OR amount > score", mysql=U, sqlite=U),
+    case("born < seen", U),  # a date against a timestamp
+    case("id = name", U),
+    case("amount = born", U),
+    # Shapes no source takes: functions, mismatched constants, …
     case("UPPER(name) = 'ABC'", U),
-    case("id = qty", U),
     case("name = 5", U),
     case("id = 'a'", U),
     case("name ILIKE 'a%'", U),

@@ -26,6 +26,9 @@ COLUMNS = {
         Column("code", pa.string(), "character"),  # PostgreSQL char(n)
         Column("ratio", pa.float64(), "real"),  # PostgreSQL float4
         Column('we"ird', pa.int64(), "bigint"),
+        Column("due", pa.date32(), "date"),
+        Column("label", pa.string(), "character varying"),
+        Column("mood", pa.string(), "mood"),  # a PostgreSQL enum
     ]
 }
 DIALECTS = {
@@ -84,6 +87,27 @@ GOLDEN = [
     ("sqlite", "amount < 1234567890123456", E, '"amount" < 1234567890123456'),
     ("sqlite", "seen < '2020-01-01'", U, None),
     ("sqlite", "born < CAST('2020-01-01 10:00:00' AS TIMESTAMP)", U, None),
+    # column against column
+    ("duckdb", "id < amount", E, '"id" < "amount"'),
+    ("duckdb", "name >= label", E, '"name" >= "label"'),
+    ("duckdb", "born < seen", U, None),
+    ("duckdb", "id = name", U, None),
+    ("postgres", "born < due", E, '"born" < "due"'),
+    ("postgres", "name = label", E, '"name" COLLATE "C" = "label"'),
+    ("postgres", "NOT (label > name)", E, 'NOT ("label" COLLATE "C" > "name")'),
+    ("postgres", "code = name", U, None),  # char(n)
+    ("postgres", "ratio < amount", U, None),  # float4
+    ("postgres", "mood = name", U, None),
+    ("mysql", "born <= due", E, "`born` <= `due`"),
+    ("mysql", "id > amount", E, "`id` > `amount`"),
+    ("mysql", "name = label", U, None),
+    ("mysql", "active = active", U, None),
+    ("sqlite", "name < label", E, '"name" COLLATE BINARY < "label"'),
+    ("sqlite", "born = due", E, '"born" = "due"'),
+    ("sqlite", "amount > amount", E, '"amount" > "amount"'),
+    ("sqlite", "amount > wide", U, None),  # 20 digits do not survive REAL
+    ("sqlite", "id > amount", U, None),
+    ("sqlite", "seen > seen", U, None),
 ]
 
 
@@ -159,3 +183,53 @@ def test_sqlite_projection_casts_to_one_storage_class() -> None:
         'SELECT "name", CAST("amount" AS REAL) AS "amount",'
         ' CAST(STRFTIME(\'%Y\', "born") AS INTEGER) AS "year" FROM "t"'
     )
+
+
+def test_an_inexact_filter_is_not_pushed_below_an_aggregate() -> None:
+    """A superset filter is fine under a plain scan (the engine re-checks the rows) but not
+    under an aggregate, whose rows nobody sees again."""
+    rules = MySQLDialect()
+    count = ScanColumn("agg_1", sqlglot.parse_one("COUNT(*)"), pa.int64())
+    request = ScanRequest("t", (count,), (sqlglot.parse_one("name = 'abc'"),))
+    with pytest.raises(ValueError, match="inexact"):
+        build_select(request, table=exp.table_("t"), columns=COLUMNS, dialect=rules)
+    plain = ScanRequest("t", (ScanColumn("id", exp.column("id"), pa.int64()),), request.filters)
+    build_select(plain, table=exp.table_("t"), columns=COLUMNS, dialect=rules)
+
+
+AGGREGATES = [
+    # (dialect, output expression, type asked for, SELECT sent)
+    ("postgres", "SUM(amount * (1 - amount))", pa.decimal128(38, 4),
+     'SELECT CAST(SUM("amount" * (1 - "amount")) AS DECIMAL(38, 4)) AS "a" FROM "t"'),
+    ("postgres", "MAX(name)", pa.string(), 'SELECT MAX("name" COLLATE "C") AS "a" FROM "t"'),
+    ("postgres", "COUNT(*)", pa.int64(), 'SELECT COUNT(*) AS "a" FROM "t"'),
+    ("mysql", "SUM(id)", pa.decimal128(38, 0), "SELECT CAST(SUM(`id`) AS CHAR) AS `a` FROM `t`"),
+    ("mysql", "MIN(amount)", pa.decimal128(12, 2), "SELECT MIN(`amount`) AS `a` FROM `t`"),
+    ("sqlite", "SUM(id)", pa.decimal128(38, 0),
+     'SELECT CAST(SUM("id") AS INTEGER) AS "a" FROM "t"'),
+    ("duckdb", "SUM(amount)", pa.decimal128(38, 2), 'SELECT SUM("amount") AS "a" FROM "t"'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("dialect", "expression", "asked", "sent"), AGGREGATES)
+def test_aggregate_is_sent_as_the_golden_sql(
+    dialect: str, expression: str, asked: pa.DataType, sent: str
+) -> None:
+    rules = DIALECTS[dialect]
+    request = ScanRequest("t", (ScanColumn("a", sqlglot.parse_one(expression), asked),))
+    select = build_select(request, table=exp.table_("t"), columns=COLUMNS, dialect=rules)
+    assert to_sql(select, rules) == sent
+
+
+def test_sqlite_groups_text_by_bytes() -> None:
+    rules = SqliteDialect()
+    request = ScanRequest(
+        "t",
+        (
+            ScanColumn("name", exp.column("name"), pa.string()),
+            ScanColumn("n", sqlglot.parse_one("COUNT(*)"), pa.int64()),
+        ),
+        group_by=(exp.column("name"),),
+    )
+    select = build_select(request, table=exp.table_("t"), columns=COLUMNS, dialect=rules)
+    assert to_sql(select, rules).endswith('GROUP BY "name" COLLATE BINARY')

@@ -1,0 +1,16 @@
+"""What each source kind does with a pushed comparison or aggregate: exact, a superset, or not at
+all, and how its literals, column references and aggregates are written so that the source means
+what DuckDB means.
+
+The truth is DuckDB on local copies (DESIGN invariant 8). DuckDB, Parquet and CSV sources are
+read by DuckDB itself, so ``SourceDialect`` (the base) is exact for every shape ``parse_filter``
+and ``parse_aggregation`` accept. The server and SQLite dialects narrow it where their semantics
+differ.
+"""
+
+from adapters.dialects.base import SourceDialect
+from adapters.dialects.mysql import MySQLDialect
+from adapters.dialects.postgres import PostgresDialect
+from adapters.dialects.sqlite import SqliteDialect, storage_class
+
+__all__ = ["MySQLDialect", "PostgresDialect", "SourceDialect", "SqliteDialect", "storage_class"]
