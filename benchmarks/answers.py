@@ -35,11 +35,11 @@ def answer_difference(
         return f"{actual.num_rows} rows, expected {expected.num_rows}"
     floats = [pa.types.is_floating(t) for t in expected.schema.types]
     got_rows, want_rows = _rows(actual), _rows(expected)
-    for i, (got, want) in enumerate(
+    for i, (got_row, want_row) in enumerate(
         zip(_sorted(got_rows, floats), _sorted(want_rows, floats), strict=True)
     ):
-        if not all(_same(a, b, rel_tol) for a, b in zip(got, want, strict=True)):
-            return f"rows differ (sorted row {i}): {got!r} != expected {want!r}"
+        if not all(_same(a, b, rel_tol) for a, b in zip(got_row, want_row, strict=True)):
+            return f"rows differ (sorted row {i}): {got_row!r} != expected {want_row!r}"
     keys = _order_keys(sql, actual.column_names)
     for i in range(1, len(got_rows)):
         if _out_of_order(got_rows[i - 1], got_rows[i], keys, rel_tol):

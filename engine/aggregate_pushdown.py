@@ -228,7 +228,7 @@ def _build(
 
 def _arrow_type(sql_type: str) -> pa.DataType | None:
     t = sql_type.upper()
-    simple = {
+    simple: dict[str, pa.DataType] = {
         "BIGINT": pa.int64(),
         "INTEGER": pa.int32(),
         "SMALLINT": pa.int16(),

@@ -9,8 +9,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from adapters import ScanRequest, SourceAdapter, SourceError
 from engine.catalog import Catalog
@@ -140,12 +140,11 @@ class Executor:
 
 def _remove_small_groups(table: pa.Table, guard: GroupGuard) -> tuple[pa.Table, int]:
     """Drop groups with too few distinct entities, and the helper columns; count the drops."""
-    keep = None
+    # count(DISTINCT …) is never NULL, so a plain vectorised comparison decides each group.
+    keep = np.ones(table.num_rows, dtype=bool)
     for name, minimum in guard.columns:
-        ok = pc.fill_null(pc.greater_equal(table.column(name), minimum), False)
-        keep = ok if keep is None else pc.and_(keep, ok)
-    assert keep is not None
-    kept = table.filter(keep)
+        keep &= table.column(name).to_numpy() >= minimum
+    kept = table.filter(pa.array(keep))
     removed = table.num_rows - kept.num_rows
     kept = kept.drop_columns([name for name, _ in guard.columns])
     start = guard.offset or 0
