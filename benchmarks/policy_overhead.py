@@ -79,25 +79,28 @@ def run(scale: int, repeat: int, console: Console) -> dict[str, Any]:
                 f"cached p50 {_summary(cached)['p50_ms']} ms"
             )
 
-        def clerk() -> object:
-            return fed.query(lookup.sql, "clerk_daan", lookup.purpose)
-
-        for _ in range(5):
-            clerk()
-        on = _timed(clerk, repeat)
         analyst = _timed(
             lambda: fed.query(stats_query.sql, "analyst_dbas", stats_query.purpose),
             max(5, repeat // 4),
         )
+        # Paired and interleaved: the two federations alternate query by query, so drift in
+        # the machine's load falls on both sides alike.
+        with Federation.open(WORK / "civicfed.toml", audit=MemorySink()) as bare:
 
-    with Federation.open(WORK / "civicfed.toml", audit=MemorySink()) as bare:
+            def clerk() -> object:
+                return fed.query(lookup.sql, "clerk_daan", lookup.purpose)
 
-        def full() -> object:
-            return bare.query(lookup.sql, "demo_fullaccess", full_purpose)
+            def full() -> object:
+                return bare.query(lookup.sql, "demo_fullaccess", full_purpose)
 
-        for _ in range(5):
-            full()
-        off = _timed(full, repeat)
+            for _ in range(5):
+                clerk()
+                full()
+            on: list[float] = []
+            off: list[float] = []
+            for _ in range(repeat):
+                on += _timed(clerk, 1)
+                off += _timed(full, 1)
 
     results["lookup_policies_and_audit_on"] = _summary(on)
     results["lookup_policies_and_audit_off"] = _summary(off)
