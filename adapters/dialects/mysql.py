@@ -31,11 +31,28 @@ class MySQLDialect(SourceDialect):
             return FilterVerdict(
                 Pushdown.UNSUPPORTED, "backslash is an escape in MySQL strings and LIKE"
             )
-        if leaf.op in {"=", "in", "like"}:
+        if leaf.op in {"=", "in"}:
+            return FilterVerdict(
+                Pushdown.EXACT,
+                "compared byte for byte (BINARY), the collation match keeps the index",
+            )
+        if leaf.op == "like":
             return FilterVerdict(Pushdown.INEXACT, "case-insensitive collation: re-checked above")
         return FilterVerdict(
             Pushdown.UNSUPPORTED, "case-insensitive collation orders and negates text differently"
         )
+
+    def render_leaf(self, leaf: Leaf) -> exp.Expr:
+        """Text equality as ``col = 'x' AND CAST(col AS BINARY) = 'x'``: the first term can use
+        the index under any collation (it finds a superset), the second makes the result exact —
+        byte-wise, no case folding, no PAD SPACE — as DuckDB compares. Row filters need this."""
+        rendered = super().render_leaf(leaf)
+        if leaf.op not in {"=", "in"} or not pa.types.is_string(leaf.column.type):
+            return rendered
+        as_bytes = exp.cast(self.column_ref(leaf), exp.DataType.build("BINARY", dialect="mysql"))
+        exact = rendered.copy()
+        exact.set("this", as_bytes)
+        return exp.Paren(this=exp.And(this=rendered, expression=exact))
 
     def pair_verdict(self, pair: ColumnComparison) -> FilterVerdict:
         verdict = super().pair_verdict(pair)
