@@ -24,10 +24,10 @@ import pyarrow as pa
 import pytest
 
 from audit import MemorySink
-from demo.generate import generate
 from demo.scenario import read_facts, setup
 from engine import Federation, Purpose
 from engine.errors import FederationError
+from tests.ground_truth import local_copies
 
 SCALE = 3000
 SEED = 7
@@ -116,14 +116,7 @@ def fed(demo_dir: Path, audit_sink: MemorySink) -> Iterator[Federation]:
 @pytest.fixture(scope="session")
 def truth() -> Iterator[duckdb.DuckDBPyConnection]:
     """The demo tables as local DuckDB copies, under the same source.table names."""
-    data = generate(SCALE, SEED)
-    conn = duckdb.connect()
-    for source, tables in data.sources().items():
-        conn.execute(f"CREATE SCHEMA {source}")
-        for name, frame in tables.items():
-            conn.register("frame", frame.to_arrow())
-            conn.execute(f"CREATE TABLE {source}.{name} AS SELECT * FROM frame")
-            conn.unregister("frame")
+    conn = local_copies(SCALE, SEED)
     yield conn
     conn.close()
 

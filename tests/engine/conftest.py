@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from demo.generate import generate
 from demo.scenario import read_facts, setup
 from engine import Federation, Purpose
+from tests.ground_truth import local_copies
 
 SCALE = 3000
 SEED = 7
@@ -43,13 +43,6 @@ def fed(demo_dir: Path) -> Iterator[Federation]:
 @pytest.fixture(scope="session")
 def truth() -> Iterator[duckdb.DuckDBPyConnection]:
     """The demo tables as local DuckDB copies, under the same source.table names."""
-    data = generate(SCALE, SEED)
-    conn = duckdb.connect()
-    for source, tables in data.sources().items():
-        conn.execute(f"CREATE SCHEMA {source}")
-        for name, frame in tables.items():
-            conn.register("frame", frame.to_arrow())
-            conn.execute(f"CREATE TABLE {source}.{name} AS SELECT * FROM frame")
-            conn.unregister("frame")
+    conn = local_copies(SCALE, SEED)
     yield conn
     conn.close()
