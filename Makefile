@@ -30,6 +30,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(if $(FULL),--full,)
 	$(BIN)/python -m benchmarks.policy_overhead $(if $(FULL),--scale 2500000,)
+	$(BIN)/python -m benchmarks.lookups
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) benchmarks/.work .pytest_cache .mypy_cache .ruff_cache
