@@ -65,14 +65,6 @@ class ScanRequest:
         return pa.schema([pa.field(c.name, c.type) for c in self.columns])
 
 
-@dataclass(frozen=True)
-class ScanStats:
-    """What a finished scan cost; filled in by the stream as batches pass."""
-
-    rows: int = 0
-    bytes: int = 0
-
-
 class SourceError(Exception):
     """A source could not answer (down, timed out, refused). The message may name the source and
     the table but never carries data values."""

@@ -5,10 +5,8 @@ same files, and DuckDB on in-memory copies (the limit). p50/p95/p99 of each, sam
 from __future__ import annotations
 
 import argparse
-import json
 import pathlib
 import random
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,26 +16,15 @@ import duckdb
 import duckdb_extension_sqlite_scanner
 from rich.console import Console
 
-from demo.scenario import read_facts, setup
+from benchmarks.common import ensure_demo, percentiles, write_results
 from engine import Federation
 
-WORK = Path(__file__).parent / ".work" / "demo"
-RESULTS = Path(__file__).parent / "results"
 SQL = """SELECT p.national_id, p.name, r.program, o.parcel_no
 FROM household.persons AS p
 LEFT JOIN welfare.recipients AS r ON r.national_id = p.national_id
 LEFT JOIN land.ownership AS o ON o.owner_national_id = p.national_id
 WHERE p.national_id IN ({ids})"""
 PURPOSE = {"case_no": "BENCH-W1", "case_name": "W1", "purpose": "data-maintenance"}
-
-
-def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-
-    def at(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
-
-    return {"p50_ms": round(statistics.median(ordered), 3), "p95_ms": at(0.95), "p99_ms": at(0.99)}
 
 
 def _scanner_peer(data: Path) -> duckdb.DuckDBPyConnection:
@@ -67,17 +54,15 @@ def _native_peer(scanner: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnectio
 
 
 def run(scale: int, repeat: int, console: Console) -> dict[str, Any]:
-    facts = read_facts(WORK) if (WORK / "demo-facts.json").is_file() else {}
-    if facts.get("scale") != scale:
-        setup(WORK, scale=scale)
-    scanner = _scanner_peer(WORK / "data")
+    work = ensure_demo(scale)
+    scanner = _scanner_peer(work / "data")
     native = _native_peer(scanner)
     everyone = [
         r[0] for r in native.execute("SELECT national_id FROM household.persons").fetchall()
     ]
     rng = random.Random(7)
     results: dict[str, Any] = {"scale": scale, "repeat": repeat, "lookups": {}}
-    with Federation.open(WORK / "civicfed.toml") as fed:
+    with Federation.open(work / "civicfed.toml") as fed:
         systems: dict[str, Callable[[str], int]] = {
             "civicfed": lambda sql: fed.query(sql, "demo_fullaccess", PURPOSE).num_rows,
             "duckdb-scanners": lambda sql: len(scanner.execute(sql).fetchall()),
@@ -97,7 +82,7 @@ def run(scale: int, repeat: int, console: Console) -> dict[str, Any]:
                     started = time.perf_counter()
                     run_query(q)
                     samples.append((time.perf_counter() - started) * 1000)
-                entry[name] = _percentiles(samples)
+                entry[name] = percentiles(samples)
                 entry[name]["warmup_rows"] = answers
             base = entry["duckdb-scanners"]["p50_ms"]
             entry["civicfed_over_scanners_p50"] = round(entry["civicfed"]["p50_ms"] / base, 2)
@@ -117,8 +102,6 @@ def main() -> None:
     args = parser.parse_args()
     results = run(args.scale, args.repeat, Console())
     day = time.strftime("%Y-%m-%d")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{day}-lookups.json").write_text(json.dumps(results, indent=2) + "\n")
     lines = [
         f"# W1 point lookups — {day}, demo scale {results['scale']}",
         "",
@@ -132,7 +115,7 @@ def main() -> None:
         for name in ("civicfed", "duckdb-scanners", "duckdb-native"):
             e = entry[name]
             lines.append(f"| {count} | {name} | {e['p50_ms']} | {e['p95_ms']} | {e['p99_ms']} |")
-    (RESULTS / f"{day}-lookups.md").write_text("\n".join(lines) + "\n")
+    write_results("lookups", results, lines)
 
 
 if __name__ == "__main__":

@@ -11,22 +11,17 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import platform
-import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from audit import MemorySink
-from demo.scenario import read_facts, sample_queries, setup
+from benchmarks.common import ensure_demo, percentiles, write_results
+from demo.scenario import sample_queries
 from engine import Federation
-
-WORK = Path(__file__).parent / ".work" / "demo"
-RESULTS = Path(__file__).parent / "results"
 
 
 def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
@@ -38,25 +33,14 @@ def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
     return samples
 
 
-def _summary(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "p50_ms": round(statistics.median(ordered), 3),
-        "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 3),
-        "mean_ms": round(statistics.fmean(ordered), 3),
-    }
-
-
 def run(scale: int, repeat: int, console: Console) -> dict[str, Any]:
-    if not (WORK / "civicfed.toml").is_file() or read_facts(WORK).get("scale") != scale:
-        console.print(f"building the demo at scale {scale} …")
-        setup(WORK, scale=scale)
-    queries = {q.user: q for q in sample_queries(WORK, as_intended=True)}
+    work = ensure_demo(scale)
+    queries = {q.user: q for q in sample_queries(work, as_intended=True)}
     lookup, stats_query = queries["clerk_daan"], queries["analyst_dbas"]
     full_purpose = {**lookup.purpose, "purpose": "data-maintenance"}
     results: dict[str, Any] = {"scale": scale, "repeat": repeat, "planning": {}}
 
-    with Federation.open(WORK / "civicfed.toml") as fed:
+    with Federation.open(work / "civicfed.toml") as fed:
         authorizer = fed._authorizer  # the same object the planner asks
         cases = [
             ("full access, 3-source lookup", "demo_fullaccess", lookup.sql, "data-maintenance"),
@@ -73,10 +57,10 @@ def run(scale: int, repeat: int, console: Console) -> dict[str, Any]:
             cached = _timed(
                 functools.partial(fed.planner.plan, sql, principal, purpose), repeat * 10
             )
-            results["planning"][title] = {"cold": _summary(cold), "cached": _summary(cached)}
+            results["planning"][title] = {"cold": percentiles(cold), "cached": percentiles(cached)}
             console.print(
-                f"planning {title}: cold p50 {_summary(cold)['p50_ms']} ms, "
-                f"cached p50 {_summary(cached)['p50_ms']} ms"
+                f"planning {title}: cold p50 {percentiles(cold)['p50_ms']} ms, "
+                f"cached p50 {percentiles(cached)['p50_ms']} ms"
             )
 
         analyst = _timed(
@@ -85,7 +69,7 @@ def run(scale: int, repeat: int, console: Console) -> dict[str, Any]:
         )
         # Paired and interleaved: the two federations alternate query by query, so drift in
         # the machine's load falls on both sides alike.
-        with Federation.open(WORK / "civicfed.toml", audit=MemorySink()) as bare:
+        with Federation.open(work / "civicfed.toml", audit=MemorySink()) as bare:
 
             def clerk() -> object:
                 return fed.query(lookup.sql, "clerk_daan", lookup.purpose)
@@ -102,17 +86,17 @@ def run(scale: int, repeat: int, console: Console) -> dict[str, Any]:
                 on += _timed(clerk, 1)
                 off += _timed(full, 1)
 
-    results["lookup_policies_and_audit_on"] = _summary(on)
-    results["lookup_policies_and_audit_off"] = _summary(off)
-    results["analyst_statistics"] = _summary(analyst)
+    results["lookup_policies_and_audit_on"] = percentiles(on)
+    results["lookup_policies_and_audit_off"] = percentiles(off)
+    results["analyst_statistics"] = percentiles(analyst)
     ratio = (
         results["lookup_policies_and_audit_on"]["p50_ms"]
         / results["lookup_policies_and_audit_off"]["p50_ms"]
     )
     results["overhead_ratio_p50"] = round(ratio, 3)
     console.print(
-        f"3-source lookup p50: policies+audit on {_summary(on)['p50_ms']} ms, "
-        f"off {_summary(off)['p50_ms']} ms (×{ratio:.2f})"
+        f"3-source lookup p50: policies+audit on {percentiles(on)['p50_ms']} ms, "
+        f"off {percentiles(off)['p50_ms']} ms (×{ratio:.2f})"
     )
     return results
 
@@ -126,8 +110,6 @@ def main() -> None:
     results = run(args.scale, args.repeat, console)
     results["machine"] = {"python": platform.python_version(), "machine": platform.machine()}
     day = time.strftime("%Y-%m-%d")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{day}-policy-overhead.json").write_text(json.dumps(results, indent=2) + "\n")
     lines = [
         f"# Planning and policy overhead — {day}, demo scale {results['scale']}",
         "",
@@ -149,7 +131,7 @@ def main() -> None:
         "",
         f"Policies + audit cost ×{results['overhead_ratio_p50']} at p50.",
     ]
-    (RESULTS / f"{day}-policy-overhead.md").write_text("\n".join(lines) + "\n")
+    write_results("policy-overhead", results, lines)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import threading
-from pathlib import Path
 
 import pyarrow as pa
 
@@ -194,8 +193,3 @@ def _fingerprint(catalog: Catalog, source: str) -> str:
     location = str(catalog.loaded.resolve(cfg.path)) if cfg.path else (cfg.dsn or "")
     # Hashed: a DSN may carry a password, and the cache file is not a secret store.
     return hashlib.sha256(f"{cfg.kind}|{location}|{cfg.schema_ or ''}".encode()).hexdigest()
-
-
-def ensure_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path

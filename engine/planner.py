@@ -144,7 +144,7 @@ class Planner:
         aggregate = None
         if not any(r.mode is ColumnMode.MASK for r in use.decision.columns.values()):
             aggregate = plan_aggregate(use, [n for n in notes if not n.policy], schema, self._namer)
-        if aggregate is not None and hasattr(adapter, "judge_aggregates"):
+        if aggregate is not None:
             verdict = adapter.judge_aggregates(
                 ref.table, aggregate.aggregate_columns, aggregate.group_by
             )

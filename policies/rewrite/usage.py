@@ -56,11 +56,6 @@ class ColumnUse:
         return _within_own_select(self.node, exp.Window)
 
 
-def own_select(node: exp.Expr) -> exp.Select | None:
-    found = node.find_ancestor(exp.Select)
-    return found if isinstance(found, exp.Select) else None
-
-
 def clause_of(node: exp.Expr) -> Clause:
     """The clause of its own SELECT a node sits in (a nested subquery is its own SELECT)."""
     child: exp.Expr = node
@@ -101,10 +96,3 @@ def top_conjuncts(condition: exp.Expr | None) -> list[exp.Expr]:
     if isinstance(node, exp.And):
         return top_conjuncts(node.left) + top_conjuncts(node.right)
     return [node]
-
-
-def is_constant(node: exp.Expr) -> bool:
-    """No column, subquery, aggregate or window: a value fixed by the query text."""
-    return (
-        node.find(exp.Column, exp.Subquery, exp.Select, exp.AggFunc, exp.Window, exp.Star) is None
-    )
