@@ -31,6 +31,10 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(if $(FULL),--full,)
 	$(BIN)/python -m benchmarks.policy_overhead $(if $(FULL),--scale 2500000,)
 	$(BIN)/python -m benchmarks.lookups
+	$(BIN)/python -m benchmarks.pushdown_matrix $(if $(FULL),--full,)
+	$(BIN)/python -m benchmarks.bulk_transfer $(if $(FULL),--full,)
+	$(BIN)/python -m benchmarks.analytics $(if $(FULL),--full,)
+	$(BIN)/python -m benchmarks.api_load $(if $(FULL),,--quick)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) benchmarks/.work .pytest_cache .mypy_cache .ruff_cache

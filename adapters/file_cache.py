@@ -34,6 +34,9 @@ class Snapshot:
 
     files: tuple[tuple[str, int, int, int, int, int], ...]  # path, size, mtime, ctime, ino, dev
     taken_at_ns: int
+    # Every file was last changed at least RACY_S before the snapshot: judged when it is
+    # taken, so a copy loaded from a racy snapshot stays racy however long it is cached.
+    settled: bool
 
     @property
     def size(self) -> int:
@@ -41,11 +44,6 @@ class Snapshot:
 
     def identity(self) -> tuple[tuple[str, int, int, int, int, int], ...]:
         return self.files
-
-    def settled(self) -> bool:
-        """Whether every file was last changed at least RACY_S before the snapshot."""
-        newest = max((max(entry[2], entry[3]) for entry in self.files), default=0)
-        return self.taken_at_ns - newest > RACY_S * 1e9
 
 
 def snapshot(paths: Sequence[Path]) -> Snapshot:
@@ -57,7 +55,8 @@ def snapshot(paths: Sequence[Path]) -> Snapshot:
         files.append(
             (str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
         )
-    return Snapshot(tuple(files), taken_at)
+    newest = max((max(entry[2], entry[3]) for entry in files), default=0)
+    return Snapshot(tuple(files), taken_at, taken_at - newest > RACY_S * 1e9)
 
 
 @dataclass
@@ -115,7 +114,7 @@ class FileTableCache:
                 if (
                     entry is not None
                     and entry.snapshot.identity() == current.identity()
-                    and entry.snapshot.settled()
+                    and entry.snapshot.settled
                 ):
                     self._entries.move_to_end(name)
                     entry.users += 1

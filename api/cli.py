@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from api.audit_cli import audit_app
+from api.governance_cli import applications_app, grants_app, reviews_app, users_app
 from api.output import FORMATS, write_result
 from engine import Federation, Purpose
 from engine.config import default_config_path
@@ -26,6 +27,10 @@ app = typer.Typer(
 demo_app = typer.Typer(help="The Taipei demo scenario.", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
 app.add_typer(audit_app, name="audit")
+app.add_typer(users_app, name="users")
+app.add_typer(applications_app, name="applications")
+app.add_typer(grants_app, name="grants")
+app.add_typer(reviews_app, name="reviews")
 console = Console()
 err = Console(stderr=True)
 
@@ -160,8 +165,16 @@ def fields(
         sys.stdout.write(json.dumps(entries, ensure_ascii=False, indent=1) + "\n")
         return
     view = Table(title=f"fields permitted to {user}", header_style="bold cyan")
-    for col in ("table", "column", "type", "mode", "purposes", "row filter", "must pin",
-                "max rows"):
+    for col in (
+        "table",
+        "column",
+        "type",
+        "mode",
+        "purposes",
+        "row filter",
+        "must pin",
+        "max rows",
+    ):
         view.add_column(col)
     for f in entries:
         view.add_row(
@@ -241,6 +254,46 @@ def demo_run(
     except (FederationError, ConfigError) as exc:
         raise _fail(_message(exc)) from None
     raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    config: ConfigOpt = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="worker processes (they share data_dir)")
+    ] = 1,
+) -> None:
+    """Serve the HTTP API (and the web pages) with uvicorn."""
+    import os
+
+    import uvicorn
+
+    from api.app import app_from_config
+
+    path = (config or default_config_path()).resolve()
+    try:  # a bad configuration fails here, with a clear message, not in a worker
+        web = app_from_config(path) if workers == 1 else None
+        if web is None:
+            Federation.open(path).close()
+    except (ConfigError, FederationError) as exc:
+        raise _fail(_message(exc)) from None
+    if web is not None:
+        uvicorn.run(web, host=host, port=port, log_level="info", access_log=False)
+        return
+    # Each worker process opens its own federation; the audit log and the metadata database
+    # are shared through data_dir, as with several servers.
+    os.environ["CIVICFED_CONFIG"] = str(path)
+    uvicorn.run(
+        "api.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
 
 
 def _message(exc: Exception) -> str:

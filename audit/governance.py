@@ -25,6 +25,16 @@ GOVERNANCE_ACTIONS = (
     "reactivate",
     "password_change",
     "review_decision",
+    # The governance workflow (api/governance): applications, delegation, access reviews,
+    # account lifecycle (evidence for sampled queries is a review step, below).
+    "apply",
+    "delegate",
+    "review_start",
+    "review_close",
+    "account_create",
+    "account_disable",
+    "departure_set",
+    "offboard",
 )
 REVIEW_STEPS = ("finding", "evidence_requested", "evidence_received", "sign_off")
 VERDICTS = ("justified", "unjustified", "needs_evidence")
@@ -89,20 +99,28 @@ def record_review(
 ) -> int:
     """Append one review step for the query ``query_id``; raise ReviewError when the rules
     forbid it: nobody reviews their own query, reviewers hold an auditing role, only the head
-    of the querying agency signs off, and only after a finding."""
+    of the querying agency signs off, and only after a finding. Evidence that was requested
+    may also be recorded as received by the querier or the head of the querying agency."""
     if step not in REVIEW_STEPS:
         raise ReviewError(f"unknown review step {step!r}; use {', '.join(REVIEW_STEPS)}")
     query = log.find_query(query_id)
     if query is None:
         raise ReviewError(f"no query {query_id} in the audit log")
     querier, agency = query.get("user"), query.get("agency")
-    if reviewer.name == querier:
+    earlier = [e for e in log.events_for(query_id) if e.get("type") == "review"]
+    # The querying agency answers a request for evidence: the querier or their agency's head.
+    answering = step == "evidence_received" and (
+        reviewer.name == querier
+        or (reviewer.agency == agency and AGENCY_HEAD_ROLE in reviewer.roles)
+    )
+    if answering and not any(e.get("step") == "evidence_requested" for e in earlier):
+        raise ReviewError("no evidence was requested for this query; nothing to answer")
+    if not answering and reviewer.name == querier:
         raise ReviewError("the person who ran a query cannot review it")
-    if not REVIEWER_ROLES & set(reviewer.roles):
+    if not answering and not REVIEWER_ROLES & set(reviewer.roles):
         raise ReviewError(
             f"{reviewer.name} may not review queries: needs one of {sorted(REVIEWER_ROLES)}"
         )
-    earlier = [e for e in log.events_for(query_id) if e.get("type") == "review"]
     if step == "finding":
         if not finding or verdict not in VERDICTS:
             raise ReviewError(f"a finding needs its text and a verdict ({', '.join(VERDICTS)})")

@@ -39,11 +39,16 @@ def percentiles(samples: Sequence[float]) -> dict[str, float]:
     }
 
 
+def result_file(name: str, suffix: str) -> Path:
+    """Return ``results/<date>-<name><suffix>`` (the folder created), e.g. the chart's path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    return RESULTS / f"{time.strftime('%Y-%m-%d')}-{name}{suffix}"
+
+
 def write_results(name: str, results: dict[str, Any], markdown: Sequence[str]) -> Path:
     """Write ``results/<date>-<name>.json`` and ``.md``; return the markdown file."""
-    day = time.strftime("%Y-%m-%d")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{day}-{name}.json").write_text(json.dumps(results, indent=2) + "\n")
-    target = RESULTS / f"{day}-{name}.md"
-    target.write_text("\n".join(markdown) + "\n")
+    text = json.dumps(results, indent=2, ensure_ascii=False, default=str)
+    result_file(name, ".json").write_text(text + "\n", encoding="utf-8")
+    target = result_file(name, ".md")
+    target.write_text("\n".join(markdown) + "\n", encoding="utf-8")
     return target

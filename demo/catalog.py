@@ -188,6 +188,55 @@ def grants() -> list[dict[str, Any]]:
     return result
 
 
+_NATIONAL_ID = [
+    {"name": "national_id", "type": "national_id", "label": "身分證統一編號 National ID"}
+]
+# The query forms the owners define for the clerks (DESIGN.md: applications name fields and
+# query conditions); each runs through the same policies and audit as any SQL.
+TEMPLATES: tuple[dict[str, Any], ...] = (
+    {
+        "name": "household-person",
+        "title": "戶籍：個人基本資料 Household: person by national ID",
+        "description": "姓名、性別、出生日期、區別、地址（民政局戶籍資料）",
+        "sql": "SELECT national_id, name, sex, birth_date, district, address "
+        "FROM household.persons WHERE national_id = $national_id",
+        "params": _NATIONAL_ID,
+        "purposes": ["welfare-eligibility"],
+    },
+    {
+        "name": "welfare-benefits",
+        "title": "社福：個人補助紀錄 Welfare: benefits of a person",
+        "description": "社會救助個案的補助項目與期間（社會局）",
+        "sql": "SELECT national_id, program, start_date, end_date, district "
+        "FROM welfare.recipients WHERE national_id = $national_id ORDER BY start_date, program",
+        "params": _NATIONAL_ID,
+        "purposes": ["welfare-eligibility"],
+    },
+    {
+        "name": "land-parcels",
+        "title": "地政：個人持有土地 Land: parcels owned by a person",
+        "description": "持有地號、持分與土地基本資料（地政局）",
+        "sql": "SELECT o.parcel_no, o.share, p.district, p.section, p.area_m2, p.zoning "
+        "FROM land.ownership AS o JOIN land.parcels AS p ON p.parcel_no = o.parcel_no "
+        "WHERE o.owner_national_id = $national_id ORDER BY o.parcel_no",
+        "params": _NATIONAL_ID,
+        "purposes": ["welfare-eligibility", "land-admin"],
+    },
+    {
+        "name": "person-across",
+        "title": "跨機關：個人綜合查詢 Person across databases",
+        "description": "戶籍、社福與地政資料一次查詢（三個資料庫）",
+        "sql": "SELECT p.national_id, p.name, p.district, p.address, r.program, r.start_date, "
+        "r.end_date, o.parcel_no, o.share FROM household.persons AS p "
+        "LEFT JOIN welfare.recipients AS r ON r.national_id = p.national_id "
+        "LEFT JOIN land.ownership AS o ON o.owner_national_id = p.national_id "
+        "WHERE p.national_id = $national_id ORDER BY r.program, o.parcel_no",
+        "params": _NATIONAL_ID,
+        "purposes": ["welfare-eligibility"],
+    },
+)
+
+
 def render_config(sources: Mapping[str, SourceLocation]) -> str:
     """Return the text of the demo's ``civicfed.toml`` for the given source locations."""
     parts = [
@@ -229,4 +278,5 @@ def render_config(sources: Mapping[str, SourceLocation]) -> str:
             comment = f"{FULL_ACCESS_USER}: the demonstration account's grants."
             first_full_access = False
         parts.append(toml_text.array_table("grants", grant, comment))
+    parts += [toml_text.array_table("templates", t) for t in TEMPLATES]
     return "\n".join(parts)

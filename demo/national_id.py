@@ -16,45 +16,18 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-# fmt: off
-LETTER_CODES: dict[str, int] = {
-    "A": 10, "B": 11, "C": 12, "D": 13, "E": 14, "F": 15, "G": 16, "H": 17, "I": 34,
-    "J": 18, "K": 19, "L": 20, "M": 21, "N": 22, "O": 35, "P": 23, "Q": 24, "R": 25,
-    "S": 26, "T": 27, "U": 28, "V": 29, "W": 32, "X": 30, "Y": 31, "Z": 33,
-}
-# fmt: on
-WEIGHTS = (1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1)
+from engine.identifiers import LETTER_CODES, WEIGHTS, weighted_sum
+from engine.identifiers import is_valid_national_id as is_valid_national_id
+
 MALE, FEMALE = 1, 2
 SERIALS_PER_SEX = 10**7  # seven serial digits
-
-
-def _weighted_sum(letter: str, digits: str) -> int:
-    code = LETTER_CODES[letter]
-    values = (code // 10, code % 10, *(int(d) for d in digits))
-    return sum(w * v for w, v in zip(WEIGHTS, values, strict=False))
 
 
 def check_digit(letter: str, body: str) -> int:
     """Return the check digit that completes ``letter`` + ``body`` (sex digit + 7 serial digits)."""
     if letter not in LETTER_CODES or len(body) != 8 or not body.isascii() or not body.isdigit():
         raise ValueError("a national ID body is one letter A–Z and eight digits")
-    return (10 - _weighted_sum(letter, body) % 10) % 10
-
-
-def is_valid_national_id(value: object) -> bool:
-    """Return True when ``value`` is a well-formed national ID with a correct check digit.
-
-    Upper-case letter only, sex digit 1 or 2 (resident-certificate numbers, which use other
-    second digits, are not national IDs).
-    """
-    if not isinstance(value, str) or len(value) != 10:
-        return False
-    letter, digits = value[0], value[1:]
-    if letter not in LETTER_CODES or not digits.isascii() or not digits.isdigit():
-        return False
-    if digits[0] not in "12":
-        return False
-    return _weighted_sum(letter, digits) % 10 == 0
+    return (10 - weighted_sum(letter, body) % 10) % 10
 
 
 def sex_of(national_id: str) -> int:
@@ -82,7 +55,7 @@ def generate_national_ids(
             raise ValueError(f"at most {SERIALS_PER_SEX} IDs per sex and letter")
         serials[where] = rng.choice(SERIALS_PER_SEX, size=len(where), replace=False)
     body = sexes.astype(np.int64) * SERIALS_PER_SEX + serials  # eight digits: sex + serial
-    total = np.full(len(body), _weighted_sum(letter, ""), dtype=np.int64)
+    total = np.full(len(body), weighted_sum(letter, ""), dtype=np.int64)
     rest = body
     for weight in (1, 2, 3, 4, 5, 6, 7, 8):  # from the last serial digit back to the sex digit
         total += weight * (rest % 10)

@@ -30,6 +30,7 @@ from demo.writers import (
     write_postgres,
     write_sqlite,
 )
+from engine import Federation
 
 DEFAULT_PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_MYSQL_DSN = "mysql://root@127.0.0.1:3306/test"
@@ -118,7 +119,8 @@ def setup(
     report("writing catalog, credentials and facts", done + 5)
     config_path = directory / CONFIG_FILE
     config_path.write_text(render_config(sources), encoding="utf-8")
-    _write_credentials(directory / CREDENTIALS_FILE)
+    passwords = _write_credentials(directory / CREDENTIALS_FILE)
+    _install_passwords(config_path, passwords)
     facts = demo_facts(data, servers=servers)
     (directory / FACTS_FILE).write_text(
         json.dumps(facts, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -127,7 +129,14 @@ def setup(
     return config_path
 
 
-def _write_credentials(path: Path) -> None:
+def _install_passwords(config_path: Path, passwords: dict[str, str]) -> None:
+    """Give each demo account its password in the metadata store (argon2id hashes only)."""
+    with Federation.open(config_path) as fed:
+        for name, password in passwords.items():
+            fed.accounts.set_password(name, password, by="demo-setup", enforce_history=False)
+
+
+def _write_credentials(path: Path) -> dict[str, str]:
     """Write {user: password} readable by the owner only, keeping passwords already issued."""
     existing: dict[str, str] = {}
     if path.is_file():
@@ -143,6 +152,7 @@ def _write_credentials(path: Path) -> None:
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump(passwords, handle, ensure_ascii=False, indent=2)
         handle.write("\n")
+    return passwords
 
 
 def demo_facts(data: DemoData, *, servers: bool) -> dict[str, Any]:

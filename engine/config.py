@@ -44,6 +44,25 @@ class FederationSettings(_Strict):
         return pattern
 
 
+class AccountSettings(_Strict):
+    """Password and session rules for API accounts (the procedure: change every three months)."""
+
+    password_max_age_days: int = Field(default=90, ge=1, le=3650)
+    password_history: int = Field(default=5, ge=1, le=50)
+    password_min_length: int = Field(default=12, ge=8, le=256)
+    lockout_threshold: int = Field(default=5, ge=1, le=100)
+    lockout_minutes: int = Field(default=15, ge=1, le=10080)
+    token_ttl_minutes: int = Field(default=480, ge=1, le=10080)
+
+
+class ApiSettings(_Strict):
+    """Limits of the HTTP API (``civicfed serve``)."""
+
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    max_sql_chars: int = Field(default=100_000, ge=100)
+    max_rows_per_request: int = Field(default=10_000, ge=1)
+
+
 class Agency(_Strict):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
     name: str
@@ -104,13 +123,34 @@ class GrantConfig(_Strict):
     valid_until: str | None = None
 
 
+class TemplateParam(_Strict):
+    name: str = Field(pattern=_NAME)
+    type: Literal["national_id", "text", "integer", "date"] = "text"
+    label: str
+
+
+class TemplateConfig(_Strict):
+    """A named, parameterised query an owner defines (the application form's query
+    conditions); ``$name`` in ``sql`` takes the parameter of that name."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    title: str
+    description: str | None = None
+    sql: str
+    params: list[TemplateParam] = []
+    purposes: list[str] = []
+
+
 class CatalogConfig(_Strict):
     federation: FederationSettings = FederationSettings()
+    accounts: AccountSettings = AccountSettings()
+    api: ApiSettings = ApiSettings()
     agencies: list[Agency] = []
     sources: dict[str, SourceConfig] = {}
     purposes: list[PurposeConfig] = []
     users: list[UserConfig] = []
     grants: list[GrantConfig] = []
+    templates: list[TemplateConfig] = []
 
 
 class LoadedConfig:
@@ -228,3 +268,26 @@ def _cross_check(loaded: LoadedConfig) -> None:
         for code in grant.purposes:
             if code not in purposes:
                 fail(f"{key}.purposes", f"purpose {code!r} is not declared under [[purposes]]")
+    seen: set[str] = set()
+    for i, template in enumerate(cfg.templates):
+        key = f"templates.{i}"
+        if template.name in seen:
+            fail(f"{key}.name", f"template {template.name!r} is declared twice")
+        seen.add(template.name)
+        for code in template.purposes:
+            if code not in purposes:
+                fail(f"{key}.purposes", f"purpose {code!r} is not declared under [[purposes]]")
+        # Imported here: the template module needs sqlglot, the rest of the config does not.
+        from engine.templates import TemplateError, slots
+
+        try:
+            used = slots(template.sql)
+        except TemplateError as exc:
+            fail(f"{key}.sql", str(exc))
+        declared = [p.name for p in template.params]
+        if len(set(declared)) != len(declared):
+            fail(f"{key}.params", "a parameter name is declared twice")
+        if missing := sorted(used - set(declared)):
+            fail(f"{key}.sql", f"uses ${missing[0]}, which is not declared under params")
+        if unused := sorted(set(declared) - used):
+            fail(f"{key}.params", f"parameter {unused[0]!r} is not used in the SQL")

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from audit import AuditLog, AuditSink
 from engine.catalog import Catalog
-from engine.config import LoadedConfig, load_config
+from engine.config import LoadedConfig, TemplateConfig, load_config
 from engine.errors import (
     AccessDenied,
     ConfigError,
@@ -30,6 +30,7 @@ from engine.plan import QueryPlan
 from engine.planner import Planner
 from engine.purpose import Purpose
 from engine.sandbox import Sandbox
+from engine.templates import SAMPLE_VALUES, bind_sql, template_view
 from policies import (
     Authorizer,
     Grant,
@@ -39,6 +40,7 @@ from policies import (
     StoreUnavailable,
     grant_from_spec,
 )
+from policies.accounts import Account, AccountPolicy, AccountStore
 
 
 @dataclass(frozen=True)
@@ -57,16 +59,23 @@ class Federation:
         self.loaded = loaded
         settings = loaded.config.federation
         self.catalog = Catalog(loaded)
-        # Configured grants plus those the governance API stored in the metadata database.
+        # Configured grants plus those the governance API stored in the metadata database, and
+        # the accounts (configured users and those the governance API created) beside them.
         try:
+            store = GrantStore.for_data_dir(loaded.data_dir, settings.metadata_url)
+            self.accounts = AccountStore(store.engine, account_policy(loaded))
+            self.accounts.sync_configured(
+                [u.model_dump(exclude_none=True) for u in loaded.config.users]
+            )
             self._authorizer = Authorizer(
                 _config_grants(loaded),
-                store=GrantStore.for_data_dir(loaded.data_dir, settings.metadata_url),
-                members={u.name: u.agency for u in loaded.config.users},
+                store=store,
+                members=lambda: {a.name: a.agency for a in self.accounts.list()},
             )
         except StoreUnavailable as exc:
             key = "federation.metadata_url" if settings.metadata_url else "federation.data_dir"
             raise ConfigError(f"{loaded.path}: {key}: {exc}") from None
+        self.metadata_engine = store.engine
         self.planner = Planner(
             self.catalog,
             lambda: self._authorizer,
@@ -88,6 +97,11 @@ class Federation:
             raise
         self._closed = False
         self._lock = threading.Lock()
+        self._accounts_lock = threading.Lock()
+        self._account_snapshot: dict[str, Account] = {}
+        self._accounts_version = -1
+        self._accounts_checked = -float("inf")
+        self._template_cache: dict[tuple[str, int], list[dict[str, Any]]] = {}
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], audit: AuditSink | None = None) -> Federation:
@@ -95,18 +109,18 @@ class Federation:
         return cls(load_config(Path(path)), audit=audit)
 
     # -- queries ---------------------------------------------------------------------------
-    def query(self, sql: str, user: str, purpose: Purpose | dict[str, Any]) -> pa.Table:
+    def query(self, sql: str, user: str, purpose: Purpose | dict[str, Any] | None) -> pa.Table:
         """Run ``sql`` as ``user`` for ``purpose`` and return the result."""
         table, _ = self.run(sql, user, purpose)
         return table
 
     def run(
-        self, sql: str, user: str, purpose: Purpose | dict[str, Any]
+        self, sql: str, user: str, purpose: Purpose | dict[str, Any] | None
     ) -> tuple[pa.Table, QueryReport]:
         """Run a query and return its result with the report (query id, plan, cost)."""
         query_id = uuid.uuid4().hex
         started = time.perf_counter()
-        principal = self.catalog.principal(user) if isinstance(user, str) else None
+        principal = self.principal(user) if isinstance(user, str) else None
         envelope: Purpose | None = None
         plan: QueryPlan | None = None
         try:
@@ -133,10 +147,63 @@ class Federation:
         self._record(query_id, sql, user, principal, envelope, plan, stats, None, started)
         return table, report
 
-    def explain(self, sql: str, user: str, purpose: Purpose | dict[str, Any]) -> QueryPlan:
+    def explain(self, sql: str, user: str, purpose: Purpose | dict[str, Any] | None) -> QueryPlan:
         """Return the plan ``query`` would run, without reading any data."""
         envelope = self._envelope(purpose)
         return self.planner.plan(sql, self._principal(user), envelope.purpose)
+
+    # -- templates -------------------------------------------------------------------------
+    def templates(self, user: str) -> list[dict[str, Any]]:
+        """The query templates ``user`` may run, each with its parameters and the purposes
+        under which the user's grants cover it (planned with sample values; no data read)."""
+        principal = self._principal(user)
+        key = (principal.name, self._authorizer.version)
+        cached = self._template_cache.get(key)
+        if cached is not None:
+            return cached
+        visible = []
+        for template in self.loaded.config.templates:
+            purposes = [
+                code
+                for code in template.purposes or sorted(self.catalog.purpose_codes)
+                if self._covers(template, user, code)
+            ]
+            if purposes:
+                visible.append(template_view(template, purposes))
+        self._template_cache[key] = visible
+        while len(self._template_cache) > _TEMPLATE_CACHE_SIZE:
+            self._template_cache.pop(next(iter(self._template_cache)))
+        return visible
+
+    def run_template(
+        self,
+        name: str,
+        params: dict[str, Any],
+        user: str,
+        purpose: Purpose | dict[str, Any] | None,
+    ) -> tuple[pa.Table, QueryReport]:
+        """Bind the template's parameters (typed, validated) and run it like any query."""
+        template = self._template(name)
+        if not isinstance(params, dict):
+            raise InvalidQuery("params must be an object of parameter values")
+        sql = bind_sql(template.sql, {p.name: p.type for p in template.params}, params)
+        return self.run(sql, user, purpose)
+
+    def _template(self, name: str) -> TemplateConfig:
+        for template in self.loaded.config.templates:
+            if template.name == name:
+                return template
+        raise InvalidQuery(f"no query template named {name!r}")
+
+    def _covers(self, template: TemplateConfig, user: str, purpose: str) -> bool:
+        sample = {p.name: SAMPLE_VALUES[p.type] for p in template.params}
+        sql = bind_sql(template.sql, {p.name: p.type for p in template.params}, sample)
+        envelope = Purpose(case_name="template visibility", purpose=purpose, case_no="-")
+        try:
+            self.explain(sql, user, envelope)
+        except FederationError:
+            return False
+        return True
 
     # -- catalog views ---------------------------------------------------------------------
     def sources(self) -> list[dict[str, Any]]:
@@ -207,6 +274,25 @@ class Federation:
                     )
         return _merge_purposes(fields)
 
+    # -- accounts and policy handles (the governance service and the API use these) ----------
+    @property
+    def authorizer(self) -> Authorizer:
+        return self._authorizer
+
+    def account(self, user: str) -> Account | None:
+        """The account named ``user`` as of the last refresh (at most ~1 s old)."""
+        self._refresh_accounts()
+        account = self._account_snapshot.get(user)
+        if account is None:  # perhaps created a moment ago: look again now
+            self._refresh_accounts(force=True)
+            account = self._account_snapshot.get(user)
+        return account
+
+    def principal(self, user: str) -> Principal | None:
+        """Who ``user`` is (agency, roles, attributes), whether or not they may query now."""
+        account = self.account(user)
+        return account.principal() if account is not None else None
+
     def close(self) -> None:
         with self._lock:
             if self._closed:
@@ -233,10 +319,39 @@ class Federation:
         )
 
     def _principal(self, user: str) -> Principal:
-        principal = self.catalog.principal(user) if isinstance(user, str) else None
-        if principal is None:
+        """The principal a query runs as, or AccessDenied for an unknown, suspended or
+        departed account (a leaver cannot query after the departure date, whatever grants
+        remain)."""
+        account = self.account(user) if isinstance(user, str) else None
+        if account is None:
             raise AccessDenied("unknown user; ask the platform administrator for an account")
-        return principal
+        today = dt.date.today()
+        if not account.can_query(today):
+            if account.status != "active":
+                raise AccessDenied(
+                    f"account {account.name} is {account.status}"
+                    + (f" ({account.status_reason})" if account.status_reason else "")
+                    + "; ask your agency manager"
+                )
+            raise AccessDenied(
+                f"account {account.name} closed on {account.departure_date}, its departure date"
+            )
+        return account.principal()
+
+    def _refresh_accounts(self, force: bool = False) -> None:
+        """Reload the account snapshot when the metadata version moved (checked at most once
+        a second, like the authorizer), so a suspension reaches every process within ~1 s."""
+        now = time.monotonic()
+        if not force and now - self._accounts_checked < _ACCOUNT_REFRESH_S:
+            return
+        with self._accounts_lock:
+            if not force and now - self._accounts_checked < _ACCOUNT_REFRESH_S:
+                return
+            version = self.accounts.version()
+            if version != self._accounts_version:
+                self._account_snapshot = {a.name: a for a in self.accounts.list()}
+                self._accounts_version = version
+            self._accounts_checked = now
 
     def _record(
         self,
@@ -307,6 +422,15 @@ def query_event(
         "rows": stats.rows_returned if stats else 0,
         "bytes_per_source": dict(stats.bytes_per_source) if stats else {},
     }
+
+
+_ACCOUNT_REFRESH_S = 1.0
+_TEMPLATE_CACHE_SIZE = 256
+
+
+def account_policy(loaded: LoadedConfig) -> AccountPolicy:
+    """The ``[accounts]`` settings as the account store takes them."""
+    return AccountPolicy(**loaded.config.accounts.model_dump())
 
 
 def _mask_key(data_dir: Path) -> str:

@@ -1,5 +1,15 @@
 """Access policies: grants, the one place that decides access, and the decisions it returns."""
 
+from policies.accounts import (
+    ACCOUNT_STATUSES,
+    ROLES,
+    Account,
+    AccountError,
+    AccountPolicy,
+    AccountStore,
+    AuthenticationFailed,
+    PasswordExpired,
+)
 from policies.authorizer import Authorizer
 from policies.decision import (
     MASK_KINDS,
@@ -16,9 +26,16 @@ from policies.grants import Grant, GrantError, grant_from_spec
 from policies.store import GrantRecord, GrantStore, StoreError, StoreUnavailable
 
 __all__ = [
+    "ACCOUNT_STATUSES",
     "MASK_KINDS",
+    "ROLES",
     "AccessDecision",
+    "Account",
+    "AccountError",
+    "AccountPolicy",
+    "AccountStore",
     "AggregateRule",
+    "AuthenticationFailed",
     "Authorizer",
     "ColumnMode",
     "ColumnRule",
@@ -28,6 +45,7 @@ __all__ = [
     "GrantError",
     "GrantRecord",
     "GrantStore",
+    "PasswordExpired",
     "Principal",
     "RequiredCondition",
     "StoreError",

@@ -14,7 +14,7 @@ import datetime as dt
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 from policies.casbin_gate import CasbinGate
@@ -36,15 +36,17 @@ class Authorizer:
         grants: Sequence[Grant] = (),
         *,
         store: GrantStore | None = None,
-        members: Mapping[str, str] | None = None,
+        members: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
         refresh_s: float = 1.0,
         cache_size: int = 4096,
     ) -> None:
         """``grants`` are the configured ones; ``store`` holds those written at run time (an
-        in-memory store when None); ``members`` maps user names to their agency codes."""
+        in-memory store when None); ``members`` maps user names to their agency codes (or is a
+        function returning that map, read again whenever the stored rules change, so accounts
+        created at run time join their agency)."""
         self._config = tuple(grants)
         self._store = store if store is not None else GrantStore.in_memory()
-        self._members = dict(members or {})
+        self._members = members if callable(members) else dict(members or {})
         self._gate = CasbinGate(self._store.engine)
         self._refresh_s = refresh_s
         self._cache_size = cache_size
@@ -203,10 +205,15 @@ class Authorizer:
             store_version = self._store.version()
             grants = [*self._config, *self._store.active_grants()]
             denials = self._store.active_denials()
-            self._gate.sync(grants, denials, self._members)
+            members = self._members() if callable(self._members) else self._members
+            self._gate.sync(grants, denials, members)
             by_holder: dict[str, list[Grant]] = defaultdict(list)
             for grant in grants:
-                by_holder[grant.subject].append(grant)
+                # An agency's grant is what its owner opened to the agency: its members use it
+                # only through the subsets their manager hands them (child grants, which are
+                # the user's), never directly.
+                if grant.agency is None:
+                    by_holder[grant.subject].append(grant)
             self._by_holder = dict(by_holder)
             self._store_version = store_version
             self._checked = time.monotonic()

@@ -105,10 +105,12 @@ def test_slow_statement_fails_within_the_timeout(big: BuiltSource, lacks: Lacks)
 
 
 def test_slow_consumer_fails_the_scan_after_the_timeout(big: BuiltSource) -> None:
-    adapter = big.fresh(timeout_s=0.5)
+    # Long enough that opening the scan fits in it on a loaded machine; the consumer then
+    # stalls past it.
+    adapter = big.fresh(timeout_s=2.0)
     reader = adapter.scan(ScanRequest(big.table, (ScanColumn("id", exp.column("id"), pa.int64()),)))
     reader.read_next_batch()
-    time.sleep(0.6)
+    time.sleep(2.1)
     with pytest.raises(SourceError, match="timed out"):
         reader.read_all()
     adapter.close()

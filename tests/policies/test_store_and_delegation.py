@@ -87,9 +87,21 @@ def test_store_keeps_grants_with_who_and_when(store_url: tuple[str, str | None])
     [stored] = authorizer.grant_records()
     assert stored.id == record.id and stored.created_by == "owner_cra" and stored.active
     assert stored.spec["row_filter"] == "district = {user.district}"
+    # The agency grant opens nothing by itself: the manager hands a member a subset.
+    assert not authorizer.decide(CLERK, PERSONS, "welfare-eligibility", DAY).visible
+    child = authorizer.create_grant(
+        {
+            **CHILD_GRANT,
+            "columns": {"national_id": "read", "district": "read"},
+            "require": [{"column": "national_id", "max_values": 10}],
+            "valid_from": None,
+        },
+        created_by="manager_daan",
+        parent=record.id,
+    )
     decision = authorizer.decide(CLERK, PERSONS, "welfare-eligibility", DAY)
-    assert decision.allowed and decision.grants == (record.id,)
-    assert decision.row_filter == "district = '大安區'"
+    assert decision.allowed and decision.grants == (child.id, record.id)
+    assert "district = '大安區'" in str(decision.row_filter)
     authorizer.close()
 
 
@@ -126,9 +138,9 @@ def test_delegated_grant_is_the_intersection_with_its_parent(
     # the parent allows land-admin, the child does not: the user's narrower grant governs
     land = authorizer.decide(CLERK, PERSONS, "land-admin", DAY)
     assert not land.allowed and "allowed: welfare-eligibility" in land.reasons[0]
-    # other agency members still hold the agency grant itself
+    # other agency members hold nothing until their manager hands them a subset
     colleague = principal("colleague", "DAAN", district="大安區")
-    assert authorizer.decide(colleague, PERSONS, "land-admin", DAY).grants == (parent.id,)
+    assert not authorizer.decide(colleague, PERSONS, "land-admin", DAY).visible
 
 
 def test_delegated_grant_applies_only_within_the_parent_agency(
@@ -201,8 +213,9 @@ def test_revoking_a_child_leaves_the_parent(store_url: tuple[str, str | None]) -
     parent = authorizer.create_grant(AGENCY_GRANT, created_by="owner_cra")
     child = authorizer.create_grant(CHILD_GRANT, created_by="manager_daan", parent=parent.id)
     assert authorizer.revoke_grant(child.id, "manager_daan", "moved desk") == (child.id,)
-    # back to the agency grant, which the clerk holds as a DAAN member
-    assert authorizer.decide(CLERK, PERSONS, "welfare-eligibility", DAY).grants == (parent.id,)
+    # the clerk is back to nothing; the agency grant stays for the manager to hand on again
+    assert not authorizer.decide(CLERK, PERSONS, "welfare-eligibility", DAY).visible
+    assert [r.id for r in authorizer.grant_records(include_revoked=False)] == [parent.id]
 
 
 def test_another_process_sees_changes_through_the_policy_version(
@@ -213,6 +226,9 @@ def test_another_process_sees_changes_through_the_policy_version(
     before = reader.version
     assert not reader.decide(CLERK, PERSONS, "welfare-eligibility", DAY).visible
     record = writer.create_grant(AGENCY_GRANT, created_by="owner_cra")
+    writer.create_grant(
+        {**CHILD_GRANT, "valid_from": None}, created_by="manager_daan", parent=record.id
+    )
     assert reader.version != before
     assert reader.decide(CLERK, PERSONS, "welfare-eligibility", DAY).allowed
     writer.revoke_grant(record.id, "owner_cra", "done")
