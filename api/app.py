@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, web
 from api.context import ApiContext
 from api.governance import Governance
 from api.limits import BodyLimit
@@ -45,7 +45,7 @@ def create_app(fed: Federation, *, service: Governance | None = None) -> FastAPI
     )
     app.state.ctx = ApiContext(fed, fed.loaded.config.api, service or Governance(fed))
     errors.install(app)
-    for module in (auth, query, templates, catalog, governance, audit):
+    for module in (auth, query, templates, catalog, governance, audit, web):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=fed.loaded.config.api.max_request_bytes)
     return app

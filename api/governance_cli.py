@@ -7,6 +7,7 @@ and prints a table (or ``--json``). A refusal is one line on stderr and exit cod
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -143,6 +144,25 @@ def users_create(
     with _governance(config) as gov:
         made = gov.create_account(actor, name, agency, role or ["user"], district, display_name)
         emit([made], as_json, "account created", ACCOUNTS)
+
+
+@users_app.command("password")
+def users_password(
+    name: str,
+    actor: ActorOpt,
+    stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from standard input")
+    ] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Set an account's password (platform admin); its tokens are revoked."""
+    if stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    with _governance(config) as gov:
+        gov.reset_password(actor, name, password)
+    console.print(f"password set for {name}")
 
 
 def _status(name: str, actor: str, status: str, reason: str, config: Path | None, js: bool) -> None:

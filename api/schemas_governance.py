@@ -104,6 +104,10 @@ class AccountBody(_Body):
     )
 
 
+class PasswordBody(_Body):
+    password: str = Field(min_length=1, max_length=1024)
+
+
 class StatusBody(_Body):
     status: Literal["active", "suspended", "disabled"]
     reason: str = _TEXT

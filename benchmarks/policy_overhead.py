@@ -63,6 +63,8 @@ def run(scale: int, repeat: int, console: Console) -> dict[str, Any]:
                 f"cached p50 {percentiles(cached)['p50_ms']} ms"
             )
 
+        results["grant_count"] = _by_grant_count(fed, lookup.sql, lookup.purpose, repeat, console)
+
         analyst = _timed(
             lambda: fed.query(stats_query.sql, "analyst_dbas", stats_query.purpose),
             max(5, repeat // 4),
@@ -101,6 +103,65 @@ def run(scale: int, repeat: int, console: Console) -> dict[str, Any]:
     return results
 
 
+PERSONS_COLUMNS = {
+    "national_id": "read",
+    "name": "read",
+    "sex": "read",
+    "birth_date": "read",
+    "district": "read",
+    "address": "read",
+}
+
+
+def _by_grant_count(
+    fed: Federation, sql: str, purpose: dict[str, Any], repeat: int, console: Console
+) -> dict[str, Any]:
+    """Cold planning of the clerk's lookup when 0, 1 or 10 grants name household.persons for
+    the user: with 0 the query is refused; with 10 the equally specific grants intersect."""
+    out: dict[str, Any] = {}
+    authorizer = fed.authorizer
+    nobody = fed.principal("auditor_ethics")  # holds no grant at all
+    clerk = fed.principal("clerk_daan")
+    assert nobody is not None and clerk is not None
+
+    def refused() -> None:
+        try:
+            fed.planner._plan(sql, nobody, purpose["purpose"], authorizer)
+        except Exception:
+            return
+        raise AssertionError("a user without grants was planned")
+
+    out["0"] = percentiles(_timed(refused, repeat))
+    plan = functools.partial(fed.planner._plan, sql, clerk, purpose["purpose"], authorizer)
+    out["1"] = percentiles(_timed(plan, repeat))
+    extra = [
+        authorizer.create_grant(
+            {
+                "user": "clerk_daan",
+                "table": "household.persons",
+                "columns": PERSONS_COLUMNS,
+                "row_filter": "district = {user.district}",
+                "require": [{"column": "national_id", "max_values": 10}],
+                "max_rows": 100 + i,
+                "purposes": [purpose["purpose"]],
+            },
+            created_by="benchmark",
+        )
+        for i in range(9)
+    ]
+    try:
+        fed.planner.plan(sql, clerk, purpose["purpose"])  # the new decisions, once
+        out["10"] = percentiles(_timed(plan, repeat))
+    finally:
+        for record in extra:
+            authorizer.revoke_grant(record.id, "benchmark", "benchmark finished")
+    console.print(
+        "planning by grants naming the table (cold p50): "
+        + ", ".join(f"{n}: {v['p50_ms']} ms" for n, v in out.items())
+    )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=int, default=100_000)
@@ -118,6 +179,15 @@ def main() -> None:
     ]
     for title, entry in results["planning"].items():
         lines.append(f"| {title} | {entry['cold']['p50_ms']} | {entry['cached']['p50_ms']} |")
+    lines += [
+        "",
+        "| grants naming household.persons for the user | cold planning p50 ms |",
+        "|---|---:|",
+        *(
+            f"| {n}{' (refused)' if n == '0' else ''} | {v['p50_ms']} |"
+            for n, v in results["grant_count"].items()
+        ),
+    ]
     on, off = results["lookup_policies_and_audit_on"], results["lookup_policies_and_audit_off"]
     lines += [
         "",

@@ -47,6 +47,22 @@ def create(
     return AccountView.of(account)
 
 
+def reset_password(ctx: GovernanceContext, actor: str, name: str, password: str) -> AccountView:
+    """Set an account's password (a new account's first one, or a forgotten one); the
+    account's tokens are revoked. The password itself is never recorded."""
+    _admin(ctx, actor, "sets passwords")
+    account = ctx.account(name)
+    if account is None:
+        raise NotFound(f"there is no account {name!r}")
+    try:
+        ctx.fed.accounts.set_password(name, password, by=actor)
+    except AccountError as exc:
+        raise GovernanceError(str(exc)) from None
+    ctx.fed.accounts.revoke_tokens(name)
+    ctx.record("password_change", actor, account.agency, {"user": name}, {"by_admin": True})
+    return AccountView.of(account)
+
+
 def set_status(
     ctx: GovernanceContext, actor: str, name: str, status: str, reason: str
 ) -> AccountView:

@@ -184,6 +184,9 @@ class Governance:
     ) -> AccountView:
         return accounts.create(self._ctx, actor, name, agency, roles, district, display_name)
 
+    def reset_password(self, actor: str, name: str, password: str) -> AccountView:
+        return accounts.reset_password(self._ctx, actor, name, password)
+
     def set_account_status(self, actor: str, name: str, status: str, reason: str) -> AccountView:
         return accounts.set_status(self._ctx, actor, name, status, reason)
 

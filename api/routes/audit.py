@@ -26,9 +26,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 _AUDITORS = ("auditor", "platform_admin")
 _SAMPLE_COLUMNS = (
-    "seq", "time", "query_id", "user", "agency", "sources", "outcome", "case_no",
-    "document_no", "case_name", "purpose", "sql", "reasons",
+    "seq", "local_time", "query_id", "user", "agency", "sources", "outcome", "case_no",
+    "document_no", "case_name", "purpose_code", "legal_basis", "sql", "flagged", "drawn_for",
+    "reasons",
 )  # fmt: skip
+_CASE_COLUMNS = ("seq", "document_no", "case_name", "legal_basis", "sql")
 MonthParam = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", examples=["2026-11"])]
 
 
@@ -59,6 +61,9 @@ def sample(
     the_month = Month.parse(month)
     analysed = analyse_month(log, the_month)
     picks, groups = draw_sample(analysed.queries, analysed.flags, seed)
+    # Each pick with its whole case and SQL, so the reviewer reads it in one place.
+    case = analysed.queries.select([c for c in _CASE_COLUMNS if c in analysed.queries.columns])
+    picks = picks.join(case, on="seq", how="left")
     log.append(
         {
             "type": "sample",

@@ -24,6 +24,7 @@ from api.schemas_governance import (
     DepartureBody,
     EvidenceAnswerBody,
     EvidenceRequestBody,
+    PasswordBody,
     ReasonBody,
     ReviewDecisionBody,
     StatusBody,
@@ -166,12 +167,23 @@ def list_accounts(
 
 @router.post("/accounts", status_code=201, responses=_ERRORS, summary="Create an account")
 def create_account(body: AccountBody, account: CurrentAccount, ctx: Ctx) -> Json:
-    created = _service(ctx).create_account(
+    minimum = ctx.fed.accounts.policy.password_min_length
+    if body.password is not None and len(body.password) < minimum:
+        # Checked first, so a refused password leaves no account behind.
+        raise ApiError("invalid_request", f"password: use at least {minimum} characters")
+    service = _service(ctx)
+    created = service.create_account(
         account.name, body.name, body.agency, body.roles, body.district, body.display_name
     )
     if body.password is not None:
-        ctx.fed.accounts.set_password(body.name, body.password, by=account.name)
+        service.reset_password(account.name, body.name, body.password)
     return created.to_dict()
+
+
+@router.post("/accounts/{name}/password", responses=_ERRORS, summary="Set a password (admin)")
+def reset_password(name: str, body: PasswordBody, account: CurrentAccount, ctx: Ctx) -> Json:
+    """A new account's first password or a forgotten one; the account's tokens are revoked."""
+    return _service(ctx).reset_password(account.name, name, body.password).to_dict()
 
 
 @router.post("/accounts/{name}/status", responses=_ERRORS, summary="Suspend or reactivate")

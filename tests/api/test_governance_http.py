@@ -187,3 +187,21 @@ def test_auditor_samples_reviews_and_verifies(live_api: LiveApi) -> None:
         assert [e["type"] for e in events][:2] == ["query", "review"]  # type: ignore[index, union-attr]
         verdict = _ok(client.get("/v1/audit/verify", headers=auditor))
         assert isinstance(verdict, dict) and verdict["ok"] is True
+
+
+def test_a_refused_initial_password_leaves_no_account(live_api: LiveApi) -> None:
+    admin = live_api.headers("admin")
+    body = {"name": "short_pw", "agency": "DAAN", "roles": ["user"], "password": "short"}
+    with live_api.client() as client:
+        response = client.post("/v1/accounts", json=body, headers=admin)
+        assert response.status_code == 400 and "at least" in response.json()["error"]["message"]
+        names = {a["name"] for a in client.get("/v1/accounts", headers=admin).json()}
+    assert "short_pw" not in names and live_api.fed.accounts.get("short_pw") is None
+    # Only the platform admin creates accounts.
+    with live_api.client() as client:
+        refused = client.post(
+            "/v1/accounts",
+            json={**body, "password": "a-long-enough-one"},
+            headers=live_api.headers("manager_daan"),
+        )
+    assert refused.status_code == 403

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from api.cli import app
+from engine import Federation
 
 runner = CliRunner()
 
@@ -152,3 +153,26 @@ def test_an_aggregate_only_application(config: Path) -> None:
 def test_a_missing_configuration_is_one_line(tmp_path: Path) -> None:
     says = refused(tmp_path / "none.toml", "users", "list", "--as", "admin")
     assert "configuration file not found" in says
+
+
+def test_admin_sets_a_password_from_stdin_and_it_signs_in(demo: Path) -> None:
+    runner = CliRunner()
+    config = str(demo / "civicfed.toml")
+    made = runner.invoke(
+        app, ["users", "create", "cli_pw", "--as", "admin", "--agency", "DAAN", "-c", config]
+    )
+    assert made.exit_code == 0, made.output
+    done = runner.invoke(
+        app,
+        ["users", "password", "cli_pw", "--as", "admin", "--password-stdin", "-c", config],
+        input="a-long-cli-password\n",
+    )
+    assert done.exit_code == 0, done.output
+    refused = runner.invoke(
+        app,
+        ["users", "password", "cli_pw", "--as", "manager_daan", "--password-stdin", "-c", config],
+        input="another-long-password\n",
+    )
+    assert refused.exit_code == 2 and "platform_admin" in refused.output
+    with Federation.open(demo / "civicfed.toml") as fed:
+        assert fed.accounts.authenticate("cli_pw", "a-long-cli-password").name == "cli_pw"
