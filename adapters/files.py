@@ -170,7 +170,15 @@ class FileSource(DuckDBScanSource):
     def _load_columns(self, table: str) -> list[Column]:
         if self._location(table) is None:
             return []
-        return self._query_columns(self._table_node(table).sql(dialect="duckdb", identify=True))
+        relation = self._table_node(table).sql(dialect="duckdb", identify=True)
+        # A file replaced while DuckDB reads its header (a writer's rename) fails that read;
+        # the next read sees the new file whole, so try again before calling the source broken.
+        for _ in range(_COLUMN_READ_ATTEMPTS - 1):
+            try:
+                return self._query_columns(relation)
+            except duckdb.Error:
+                continue
+        return self._query_columns(relation)
 
     def _table_node(self, table: str) -> exp.Expr:
         location = self._location(table)
@@ -179,6 +187,9 @@ class FileSource(DuckDBScanSource):
         arguments: list[exp.Expr] = [exp.Literal.string(location)]
         arguments += [exp.EQ(this=exp.var(k), expression=v) for k, v in self.reader_options]
         return exp.Table(this=exp.Anonymous(this=self.reader, expressions=arguments))
+
+
+_COLUMN_READ_ATTEMPTS = 3
 
 
 class ParquetAdapter(FileSource):

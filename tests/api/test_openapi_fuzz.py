@@ -54,7 +54,7 @@ def test_no_server_errors_and_one_error_shape(
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=12,
+            max_examples=6,
             deadline=None,
             suppress_health_check=list(HealthCheck),
             derandomize=True,
