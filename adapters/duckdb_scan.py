@@ -50,10 +50,17 @@ class DuckDBScanSource(SqlSource):
         """Return the columns DuckDB reads from a relation, as the Arrow types it produces."""
         cursor = self._connection().cursor()
         try:
-            schema = cursor.execute(f"SELECT * FROM {relation_sql} LIMIT 0").to_arrow_table().schema
+            result = cursor.execute(f"SELECT * FROM {relation_sql} LIMIT 0")
+            # DuckDB's own type names (VARCHAR, ENUM(…), UUID, …): a function filter is pushed
+            # only over columns that reach the query with the type they have here.
+            declared = [str(d[1]) for d in result.description or ()]
+            schema = result.to_arrow_table().schema
         finally:
             cursor.close()
-        return [Column(f.name, plain_type(f.type), str(f.type)) for f in schema]
+        return [
+            Column(f.name, plain_type(f.type), native)
+            for f, native in zip(schema, declared, strict=True)
+        ]
 
     def _execute(self, statement: str, request: ScanRequest) -> Execution:
         cursor = self._connection().cursor()

@@ -4,8 +4,11 @@ combine per-comparison answers (DataFusion's Exact / Inexact / Unsupported).
 The planner offers comparisons of one of the table's own columns with literals, and of two of
 its columns with each other (``l_commitdate < l_receiptdate``), combined by AND / OR / NOT.
 ``parse_filter`` checks that shape and types every literal against its column (a string
-compared with a date column becomes a ``datetime.date``); anything else is ``Unsupported`` and
-stays above the scan.
+compared with a date column becomes a ``datetime.date``). Two functions are part of the shape:
+``abs(col)`` compared with constants (every kind computes it alike) and ``isfinite(col)`` (the
+guard of a rewritten ``year(col)`` range). Any other expression over the table's own columns is a
+``FunctionFilter``: DuckDB SQL that only the sources DuckDB reads take. Anything else is
+``Unsupported`` and stays above the scan.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ __all__ = [
     "Column",
     "ColumnComparison",
     "Comparison",
+    "FunctionFilter",
     "Junction",
     "Leaf",
     "Negation",
@@ -50,11 +54,14 @@ class Column:
 
 @dataclass(frozen=True)
 class Leaf:
-    """``column <op> values``; op is one of = <> < <= > >= in between isnull like."""
+    """``column <op> values``; op is one of = <> < <= > >= in between isnull like finite.
+    ``function`` ("abs" or "") is applied to the column before comparing; "finite" is
+    ``isfinite(column)`` (NULL for NULL, false for ±infinity)."""
 
     column: Column
     op: str
     values: tuple[Value, ...] = ()
+    function: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,35 @@ class ColumnComparison:
     left: Column
     op: str
     right: Column
+
+
+@dataclass(frozen=True)
+class FunctionFilter:
+    """A condition that calls functions (or operators) over the table's own columns, kept as
+    the DuckDB SQL the query wrote: ``lower(name) = 'x'``, ``month(born) = 3``, ``id + 1 = 2``.
+    """
+
+    expression: exp.Expr  # over unqualified columns
+    columns: tuple[Column, ...]  # the columns it reads
+
+    def describe(self) -> str:
+        """Name the first function or operator it calls, for EXPLAIN."""
+        for node in self.expression.walk():
+            if isinstance(node, exp.Anonymous):
+                return f"{node.name.lower()}()"
+            if isinstance(node, exp.Cast):
+                return "TRY_CAST" if isinstance(node, exp.TryCast) else "CAST"
+            if isinstance(node, exp.Func):
+                return f"{type(node).sql_names()[0].lower()}()"
+            if isinstance(node, exp.Escape):
+                return "LIKE … ESCAPE"
+            if isinstance(node, exp.ILike):
+                return "ILIKE"
+            if isinstance(node, exp.NullSafeEQ | exp.NullSafeNEQ):
+                return "IS [NOT] DISTINCT FROM"
+            if isinstance(node, exp.Binary) and not isinstance(node, exp.Connector | exp.Predicate):
+                return "arithmetic"
+        return "this filter"
 
 
 @dataclass(frozen=True)
@@ -79,8 +115,8 @@ class Junction:
     operands: tuple[Predicate, ...]
 
 
-Comparison = Leaf | ColumnComparison
-Predicate = Leaf | ColumnComparison | Negation | Junction
+Comparison = Leaf | ColumnComparison | FunctionFilter
+Predicate = Leaf | ColumnComparison | FunctionFilter | Negation | Junction
 
 
 class Unsupported(Exception):
@@ -119,31 +155,41 @@ def parse_filter(node: exp.Expr, columns: Mapping[str, Column]) -> Predicate:
     if isinstance(node, exp.Not):
         return Negation(parse_filter(node.this, columns))
     if type(node) in _COMPARISONS:
-        return _comparison(node, _COMPARISONS[type(node)], columns)
+        if _plain(node.this) and _plain(node.expression):
+            return _comparison(node, _COMPARISONS[type(node)], columns)
+        return _absolute(node, _COMPARISONS[type(node)], columns) or _function(node, columns)
     if isinstance(node, exp.In):
         if any(node.args.get(key) for key in ("query", "unnest", "field")) or not node.expressions:
             raise Unsupported("only IN over a list of constants is pushed")
+        if not _plain(node.this) or not all(_plain(v) for v in node.expressions):
+            return _function(node, columns)
         column = _column(node.this, columns)
         return Leaf(column, "in", tuple(_typed(v, column) for v in node.expressions))
     if isinstance(node, exp.Between):
-        if node.args.get("symmetric"):
-            raise Unsupported("BETWEEN SYMMETRIC is not pushed")
+        bounds_plain = _plain(node.args["low"]) and _plain(node.args["high"])
+        if node.args.get("symmetric") or not _plain(node.this) or not bounds_plain:
+            return _function(node, columns)
         column = _column(node.this, columns)
         bounds = (_typed(node.args["low"], column), _typed(node.args["high"], column))
         return Leaf(column, "between", bounds)
     if isinstance(node, exp.Is):
-        if not isinstance(node.expression, exp.Null):
-            raise Unsupported("only IS [NOT] NULL is pushed")
+        if not isinstance(node.expression, exp.Null) or not _plain(node.this):
+            return _function(node, columns)
         leaf = Leaf(_column(node.this, columns), "isnull")
         return Negation(leaf) if node.args.get("negate") else leaf
-    if isinstance(node, exp.Like):
+    if isinstance(node, exp.Like) and not node.args.get("escape"):
+        if not _plain(node.this) or not _plain(node.expression):
+            return _function(node, columns)
         column = _column(node.this, columns)
         pattern = _literal(node.expression)
         if not pa.types.is_string(column.type) or not isinstance(pattern, str):
             raise Unsupported("LIKE is pushed only for a text column and a text pattern")
         leaf = Leaf(column, "like", (pattern,))
         return Negation(leaf) if node.args.get("negate") else leaf
-    raise Unsupported(f"{node.key.upper()} filters are not pushed to sources")
+    finite = _finite(node, columns)
+    if finite is not None:
+        return finite
+    return _function(node, columns)
 
 
 def judge(
@@ -155,7 +201,7 @@ def judge(
     exact part exact, but the complement of a superset is a subset, so NOT over anything
     inexact cannot be pushed.
     """
-    if isinstance(predicate, Leaf | ColumnComparison):
+    if isinstance(predicate, Leaf | ColumnComparison | FunctionFilter):
         return leaf_verdict(predicate)
     if isinstance(predicate, Negation):
         inner = judge(predicate.operand, leaf_verdict)
@@ -177,6 +223,78 @@ def _comparison(node: exp.Expr, op: str, columns: Mapping[str, Column]) -> Compa
         left, right, op = right, left, _MIRRORED[op]  # 5 < x  ≡  x > 5
     column = _column(left, columns)
     return Leaf(column, op, (_typed(right, column),))
+
+
+def _plain(node: exp.Expr) -> bool:
+    """Whether ``node`` is a column reference or a constant ``_literal`` reads."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Column):
+        return True
+    try:
+        _literal(node)
+    except Unsupported:
+        return False
+    return True
+
+
+_SIGNED_NUMBERS = (pa.types.is_signed_integer, pa.types.is_decimal, pa.types.is_floating)
+
+
+def _absolute(node: exp.Expr, op: str, columns: Mapping[str, Column]) -> Leaf | None:
+    """``abs(col) <op> constant`` over a signed number column, else None."""
+    left, right = node.this, node.expression
+    if not isinstance(left, exp.Abs):
+        left, right, op = right, left, _MIRRORED[op]
+    if not (isinstance(left, exp.Abs) and isinstance(left.this, exp.Column) and _plain(right)):
+        return None
+    if isinstance(right, exp.Column) or any(v for k, v in left.args.items() if k != "this"):
+        return None
+    column = _column(left.this, columns)
+    if not any(test(column.type) for test in _SIGNED_NUMBERS):
+        return None
+    return Leaf(column, op, (_typed(right, column),), function="abs")
+
+
+def _finite(node: exp.Expr, columns: Mapping[str, Column]) -> Leaf | None:
+    """``isfinite(col)`` over a date or timestamp column, else None."""
+    if not (
+        isinstance(node, exp.Anonymous)
+        and node.name.lower() == "isfinite"
+        and len(node.expressions) == 1
+        and isinstance(node.expressions[0], exp.Column)
+    ):
+        return None
+    column = _column(node.expressions[0], columns)
+    if family(column) not in ("date", "timestamp"):
+        return None
+    return Leaf(column, "finite")
+
+
+# Nodes a function filter may not hold: they read other rows or tables, or name things the
+# source does not have.
+_NOT_SCALAR = (
+    exp.Subquery,
+    exp.Select,
+    exp.AggFunc,
+    exp.Window,
+    exp.Star,
+    exp.Placeholder,
+    exp.Parameter,
+    exp.Lambda,
+    exp.Unnest,
+)
+
+
+def _function(node: exp.Expr, columns: Mapping[str, Column]) -> FunctionFilter:
+    read: dict[str, Column] = {}
+    for sub in node.walk():
+        if isinstance(sub, _NOT_SCALAR):
+            raise Unsupported(f"{sub.key.upper()} in a filter is evaluated above the scan")
+        if isinstance(sub, exp.Column):
+            column = _column(sub, columns)
+            read[column.name] = column
+    return FunctionFilter(node, tuple(read.values()))
 
 
 def family(column: Column) -> str | None:

@@ -17,6 +17,7 @@ from adapters.dialects import SourceDialect
 from adapters.pushdown import (
     Column,
     ColumnComparison,
+    FunctionFilter,
     Leaf,
     Negation,
     Predicate,
@@ -65,6 +66,8 @@ def render_predicate(predicate: Predicate, dialect: SourceDialect) -> exp.Expr:
         return dialect.render_leaf(predicate)
     if isinstance(predicate, ColumnComparison):
         return dialect.render_pair(predicate)
+    if isinstance(predicate, FunctionFilter):
+        return _grouped(dialect.render_function(predicate))
     if isinstance(predicate, Negation):
         return exp.Not(this=exp.Paren(this=render_predicate(predicate.operand, dialect)))
     parts = [_grouped(render_predicate(p, dialect)) for p in predicate.operands]

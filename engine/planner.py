@@ -11,6 +11,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pyarrow as pa
 import sqlglot
@@ -27,12 +28,15 @@ from engine.output_names import OutputNamer, rename_outputs, unnamed_outputs
 from engine.plan import FilterNote, PlannedScan, QueryPlan, TableAccess
 from engine.pushdown import (
     ConstantFolder,
+    Shaped,
     conjuncts,
     equi_join_pairs,
+    leakproof,
     null_rejecting,
     pin_values,
     same_family,
     shape,
+    shape_predicate,
 )
 from engine.sql import DIALECT, parse_query
 from policies import AccessDecision, Authorizer, ColumnMode, Principal, TableRef
@@ -119,7 +123,7 @@ class Planner:
             group_guard=enforcement.guard,
         )
 
-    def _scan(self, name: str, use: TableUse, offered: list[tuple[exp.Expr, bool]]) -> PlannedScan:
+    def _scan(self, name: str, use: TableUse, offered: list[_Offer]) -> PlannedScan:
         ref = use.ref
         adapter = self.catalog.adapter(ref.source)
         schema = self.catalog.schema(ref.source, ref.table)
@@ -131,13 +135,23 @@ class Planner:
             if f.name in used
         ) or (ScanColumn(_ONE, exp.Literal.number(1), pa.int32()),)
         pushed, notes = self._row_filter(use, adapter, by_lower)
-        exprs = [_rename(e, by_lower) for e, _ in offered]
-        verdicts = adapter.judge_filters(ref.table, exprs) if exprs else []
-        for expr, (_, derived), verdict in zip(exprs, offered, verdicts, strict=True):
+        exprs = [_rename(o.expression, by_lower) for o in offered]
+        asked = [e for e, o in zip(exprs, offered, strict=True) if o.declined is None]
+        verdicts = iter(adapter.judge_filters(ref.table, asked) if asked else [])
+        for expr, offer in zip(exprs, offered, strict=True):
+            if offer.declined is not None:
+                notes.append(
+                    FilterNote(expr.sql(DIALECT), "unsupported", offer.declined, offer.derived)
+                )
+                continue
+            verdict = next(verdicts)
             if verdict.pushdown is not Pushdown.UNSUPPORTED:
                 pushed.append(expr)
+            reason = verdict.reason
+            if offer.origin is not None:
+                reason += f"; rewritten from {_rename(offer.origin, by_lower).sql(DIALECT)}"
             notes.append(
-                FilterNote(expr.sql(DIALECT), verdict.pushdown.value, verdict.reason, derived)
+                FilterNote(expr.sql(DIALECT), verdict.pushdown.value, reason, offer.derived)
             )
         limit = _pushable_limit(use, [n for n in notes if not n.policy])
         request = ScanRequest(ref.table, columns, tuple(pushed), limit)
@@ -200,7 +214,8 @@ class Planner:
             raise refused from None
         for column in condition.find_all(exp.Column):
             column.set("table", exp.to_identifier(use.alias))
-        shaped = [shape(c, use.alias, self._folder) for c in conjuncts(condition)]
+        types = dict(use.ref.columns)
+        shaped = [shape(c, use.alias, self._folder, types) for c in conjuncts(condition)]
         if any(s is None for s in shaped):
             raise refused
         filters = [_rename(s, by_lower) for s in shaped if s is not None]
@@ -216,6 +231,18 @@ class Planner:
     def close(self) -> None:
         self._folder.close()
         self._namer.close()
+
+
+def _bare_columns(predicate: exp.Expr, alias: str) -> exp.Expr:
+    """The predicate with ``alias``'s columns unqualified, as a source would read them."""
+
+    def bare(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Column) and node.table == alias:
+            return exp.column(node.name, quoted=True)
+        return node
+
+    unwrapped = predicate.unnest() if isinstance(predicate, exp.Paren) else predicate
+    return unwrapped.copy().transform(bare)
 
 
 def _rename(expression: exp.Expr, by_lower: dict[str, str]) -> exp.Expr:
@@ -277,15 +304,26 @@ def _int_literal(node: exp.Expr | None) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Offer:
+    """A predicate over one table use: offered to its source, or kept above and why."""
+
+    expression: exp.Expr  # over the table's own unqualified columns
+    derived: bool  # carried over a join, or implied by an OR across tables
+    origin: exp.Expr | None = None  # what a rewritten predicate was, as written
+    declined: str | None = None  # set when the source is not asked: the reason
+
+
 class _Candidates:
-    """Collects, per table use, the predicates to offer its source."""
+    """Collects, per table use, the predicates to offer its source, and the ones over a single
+    table that stay above its scan with the reason (EXPLAIN lists both)."""
 
     def __init__(self, uses: list[TableUse], folder: ConstantFolder) -> None:
         self.uses = uses
         self.folder = folder
-        self.found: dict[int, list[tuple[exp.Expr, bool]]] = {}
+        self.found: dict[int, list[_Offer]] = {}
 
-    def collect(self) -> dict[int, list[tuple[exp.Expr, bool]]]:
+    def collect(self) -> dict[int, list[_Offer]]:
         scopes: dict[int, list[int]] = {}
         for i, use in enumerate(self.uses):
             if use.scope is not None:
@@ -355,14 +393,23 @@ class _Candidates:
                 (alias,) = aliases
                 if alias not in by_alias or (allowed is not None and alias not in allowed):
                     continue
-                if self._masked(by_alias[alias], predicate):
-                    continue  # a masked column's predicate must see the masked value
+                index = by_alias[alias]
+                if self._masked(index, predicate):
+                    # A masked column's predicate must see the masked value.
+                    self._decline(index, predicate, "it reads a masked column")
+                    continue
                 if allowed is None and alias in nullable and not null_rejecting(predicate):
+                    self._decline(
+                        index, predicate, "a row the outer join adds (all NULL) could satisfy it"
+                    )
                     continue
-                shaped = shape(predicate, alias, self.folder)
-                if shaped is None:
+                result = shape_predicate(predicate, alias, self.folder, self._types(index))
+                if not isinstance(result, Shaped):
+                    self._decline(index, predicate, str(result))
                     continue
-                self._offer(by_alias[alias], shaped, derived=False)
+                shaped = result.expression
+                origin = _bare_columns(predicate, alias) if result.rewritten else None
+                self._offer(index, shaped, derived=False, origin=origin)
                 pin = pin_values(shaped)
                 if pin is not None and (allowed is not None or alias not in nullable):
                     pins.append((alias, pin[0], pin[1]))
@@ -386,7 +433,8 @@ class _Candidates:
                     if {col.table for col in c.find_all(exp.Column)} == {alias}
                     and not c.find(exp.Subquery, exp.Select, exp.AggFunc, exp.Window)
                 ]
-                shaped = [s for s in (shape(c, alias, self.folder) for c in own) if s]
+                types = self._types(index)
+                shaped = [s for s in (shape(c, alias, self.folder, types) for c in own) if s]
                 if not shaped:
                     break
                 parts.append(exp.and_(*shaped) if len(shaped) > 1 else shaped[0])
@@ -438,13 +486,30 @@ class _Candidates:
         use = self.uses[index]
         return any(is_masked(use, c.name) for c in predicate.find_all(exp.Column))
 
+    def _types(self, index: int) -> dict[str, str]:
+        return dict(self.uses[index].ref.columns)
+
     def _type(self, index: int, column: str) -> str:
         for name, sql_type in self.uses[index].ref.columns:
             if name.lower() == column.lower():
                 return sql_type
         return ""
 
-    def _offer(self, index: int, expression: exp.Expr, derived: bool) -> None:
+    def _offer(
+        self, index: int, expression: exp.Expr, derived: bool, origin: exp.Expr | None = None
+    ) -> None:
+        declined = None
+        if self.uses[index].decision.row_filter and not leakproof(expression):
+            if derived:
+                return  # implied by an OR the query keeps above anyway: nothing to show
+            # DESIGN invariant 3: the source may evaluate it on rows the grant hides, and a
+            # function that fails there would tell the user they exist.
+            declined = "it calls a function, which is not evaluated below the grant's row filter"
         existing = self.found.setdefault(index, [])
-        if all(e != expression for e, _ in existing):
-            existing.append((expression, derived))
+        if all(o.expression != expression for o in existing):
+            existing.append(_Offer(expression, derived, origin, declined))
+
+    def _decline(self, index: int, predicate: exp.Expr, reason: str) -> None:
+        alias = self.uses[index].alias
+        existing = self.found.setdefault(index, [])
+        existing.append(_Offer(_bare_columns(predicate, alias), False, declined=reason))

@@ -4,8 +4,10 @@ what DuckDB means.
 
 The truth is DuckDB on local copies (DESIGN invariant 8). DuckDB, Parquet and CSV sources are
 read by DuckDB itself, so ``SourceDialect`` (the base) is exact for every shape ``parse_filter``
-and ``parse_aggregation`` accept. The server and SQLite dialects narrow it where their semantics
-differ.
+and ``parse_aggregation`` accept, and for a filter that calls DuckDB functions when they are
+scalar and deterministic and the columns arrive with the type the source holds
+(``adapters.function_filters``). The server and SQLite dialects narrow it where their semantics
+differ, and refuse function filters (but for ``abs()``) with the reason.
 """
 
 from adapters.dialects.base import SourceDialect

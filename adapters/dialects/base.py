@@ -6,13 +6,33 @@ import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 
+import pyarrow as pa
 from sqlglot import exp
 
 from adapters.aggregates import Aggregate
 from adapters.base import FilterVerdict, Pushdown, ScanColumn
-from adapters.pushdown import Column, ColumnComparison, Comparison, Leaf, Value, family
+from adapters.function_filters import why_not_exact
+from adapters.pushdown import (
+    Column,
+    ColumnComparison,
+    Comparison,
+    FunctionFilter,
+    Leaf,
+    Value,
+    family,
+)
 
-__all__ = ["BINARY_OPS", "RANGES", "SourceDialect"]
+__all__ = [
+    "BINARY_OPS",
+    "CASE_MAPPING",
+    "DATE_PARTS",
+    "LENGTHS",
+    "ONLY_YEAR_RANGES",
+    "RANGES",
+    "SourceDialect",
+    "duckdb_type",
+    "reasons_for",
+]
 
 RANGES = {"<", "<=", ">", ">=", "between"}
 BINARY_OPS: dict[str, type[exp.Binary]] = {
@@ -32,12 +52,50 @@ class SourceDialect:
 
     sqlglot_dialect = "duckdb"
     exact_reason = "applied by the source"
+    # How EXPLAIN names the kind when it says what the kind does not take.
+    label = "DuckDB"
 
     def verdict(self, comparison: Comparison) -> FilterVerdict:
         """Return how the source takes one comparison (with a constant or between columns)."""
         if isinstance(comparison, ColumnComparison):
             return self.pair_verdict(comparison)
+        if isinstance(comparison, FunctionFilter):
+            return self.function_verdict(comparison)
         return self.leaf_verdict(comparison)
+
+    def function_verdict(self, condition: FunctionFilter) -> FilterVerdict:
+        """DuckDB reads the source, so a scalar, deterministic DuckDB expression means the same
+        there as in the query, provided every column it reads arrives with the type the source
+        holds (an ENUM or UUID column arrives as VARCHAR, a HUGEINT as DECIMAL)."""
+        for column in condition.columns:
+            arrives_as = duckdb_type(column.type)
+            if arrives_as is None or arrives_as != column.declared.upper():
+                held = column.declared or str(column.type)
+                return FilterVerdict(
+                    Pushdown.UNSUPPORTED,
+                    f"column {column.name!r} is {held} at the source but reaches the query as "
+                    f"{arrives_as or column.type}: a function could see another value",
+                )
+        names = frozenset(c.name for c in condition.columns)
+        reason = why_not_exact(condition.expression.sql(dialect="duckdb", identify=True), names)
+        if reason is not None:
+            return FilterVerdict(Pushdown.UNSUPPORTED, reason)
+        return FilterVerdict(
+            Pushdown.EXACT, f"{self.exact_reason} (DuckDB evaluates {condition.describe()})"
+        )
+
+    def refuse_function(
+        self, condition: FunctionFilter, reasons: Mapping[str, str]
+    ) -> FilterVerdict:
+        """UNSUPPORTED, naming the first function ``condition`` calls and why this kind does
+        not take it (``reasons`` by function name, else the general reason)."""
+        what = condition.describe()
+        why = reasons.get(what.removesuffix("()"), _NOT_DUCKDB)
+        return FilterVerdict(Pushdown.UNSUPPORTED, f"{what} is not pushed to {self.label}: {why}")
+
+    def render_function(self, condition: FunctionFilter) -> exp.Expr:
+        """Return the function filter as this source should receive it (DuckDB SQL)."""
+        return condition.expression.copy()
 
     def leaf_verdict(self, leaf: Leaf) -> FilterVerdict:
         return FilterVerdict(Pushdown.EXACT, self.exact_reason)
@@ -61,7 +119,11 @@ class SourceDialect:
     def render_leaf(self, leaf: Leaf) -> exp.Expr:
         """Return the comparison as this source should receive it."""
         column = self.column_ref(leaf)
+        if leaf.function == "abs":
+            column = exp.Abs(this=column)
         values = [self.literal(v) for v in leaf.values]
+        if leaf.op == "finite":
+            return self.finite(column)
         if leaf.op in BINARY_OPS:
             return BINARY_OPS[leaf.op](this=column, expression=values[0])
         if leaf.op == "in":
@@ -76,6 +138,10 @@ class SourceDialect:
 
     def column_ref(self, leaf: Leaf) -> exp.Expr:
         return exp.column(leaf.column.name)
+
+    def finite(self, column: exp.Expr) -> exp.Expr:
+        """``isfinite(column)``: NULL for NULL, false for ±infinity, true otherwise."""
+        return exp.Anonymous(this="isfinite", expressions=[column])
 
     def literal(self, value: Value) -> exp.Expr:
         if value is None:
@@ -113,3 +179,84 @@ class SourceDialect:
     def group_key(self, key: Column) -> exp.Expr:
         """Return the GROUP BY expression for one key."""
         return exp.column(key.name)
+
+
+_NOT_DUCKDB = "only the sources DuckDB reads evaluate DuckDB's functions exactly"
+CASE_MAPPING = frozenset({"lower", "upper", "lcase", "ucase"})
+LENGTHS = frozenset({"length", "len", "char_length", "character_length", "strlen"})
+DATE_PARTS = frozenset(
+    {
+        "year",
+        "month",
+        "day",
+        "quarter",
+        "week",
+        "extract",
+        "date_part",
+        "datepart",
+        "dayofweek",
+        "day_of_week",
+        "dayofmonth",
+        "day_of_month",
+        "dayofyear",
+        "day_of_year",
+        "weekofyear",
+        "week_of_year",
+        "yearweek",
+        "isodow",
+        "isoyear",
+        "weekday",
+        "hour",
+        "minute",
+        "second",
+        "date_trunc",
+        "datetrunc",
+        "timestamp_trunc",
+    }
+)
+ONLY_YEAR_RANGES = "only year(column) compared with integers is sent, rewritten as a date range"
+
+
+def reasons_for(names: frozenset[str], reason: str) -> dict[str, str]:
+    """``{name: reason}`` for every name (to build a dialect's function reasons)."""
+    return dict.fromkeys(names, reason)
+
+
+_DUCKDB_INTEGERS = {
+    (8, True): "TINYINT",
+    (16, True): "SMALLINT",
+    (32, True): "INTEGER",
+    (64, True): "BIGINT",
+    (8, False): "UTINYINT",
+    (16, False): "USMALLINT",
+    (32, False): "UINTEGER",
+    (64, False): "UBIGINT",
+}
+_DUCKDB_TIMESTAMPS = {
+    "s": "TIMESTAMP_S",
+    "ms": "TIMESTAMP_MS",
+    "us": "TIMESTAMP",
+    "ns": "TIMESTAMP_NS",
+}
+
+
+def duckdb_type(data_type: pa.DataType) -> str | None:
+    """The DuckDB type a column of this Arrow type has in the query, or None for the types a
+    function filter is not trusted with (time zones, nested, binary, …)."""
+    if pa.types.is_boolean(data_type):
+        return "BOOLEAN"
+    if pa.types.is_integer(data_type):
+        return _DUCKDB_INTEGERS[(data_type.bit_width, pa.types.is_signed_integer(data_type))]
+    if pa.types.is_decimal(data_type):
+        return f"DECIMAL({data_type.precision},{data_type.scale})"
+    if pa.types.is_float32(data_type):
+        return "FLOAT"
+    if pa.types.is_float64(data_type):
+        return "DOUBLE"
+    if pa.types.is_string(data_type):
+        return "VARCHAR"
+    if pa.types.is_date32(data_type):
+        return "DATE"
+    if pa.types.is_timestamp(data_type) and data_type.tz is None:
+        return _DUCKDB_TIMESTAMPS[data_type.unit]
+    return None

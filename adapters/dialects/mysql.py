@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import ClassVar
 
 import pyarrow as pa
 from sqlglot import exp
 
 from adapters.aggregates import Aggregate
 from adapters.base import FilterVerdict, Pushdown, ScanColumn
-from adapters.dialects.base import SourceDialect
-from adapters.pushdown import Column, ColumnComparison, Leaf, Value, family
+from adapters.dialects.base import (
+    CASE_MAPPING,
+    DATE_PARTS,
+    LENGTHS,
+    ONLY_YEAR_RANGES,
+    SourceDialect,
+    reasons_for,
+)
+from adapters.pushdown import Column, ColumnComparison, FunctionFilter, Leaf, Value, family
 
 __all__ = ["MySQLDialect"]
 
@@ -23,6 +31,19 @@ class MySQLDialect(SourceDialect):
 
     sqlglot_dialect = "mysql"
     exact_reason = "applied by MySQL"
+    label = "MySQL"
+    function_reasons: ClassVar[Mapping[str, str]] = {
+        **reasons_for(CASE_MAPPING, "its case mapping follows the column's collation"),
+        **reasons_for(LENGTHS, "its LENGTH() counts bytes"),
+        **reasons_for(DATE_PARTS, ONLY_YEAR_RANGES),
+    }
+
+    def function_verdict(self, condition: FunctionFilter) -> FilterVerdict:
+        return self.refuse_function(condition, self.function_reasons)
+
+    def finite(self, column: exp.Expr) -> exp.Expr:
+        # MySQL dates have no infinity: true for every value, NULL for NULL.
+        return exp.EQ(this=column, expression=column.copy())
 
     def leaf_verdict(self, leaf: Leaf) -> FilterVerdict:
         if leaf.op == "isnull" or not pa.types.is_string(leaf.column.type):

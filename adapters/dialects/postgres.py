@@ -4,14 +4,23 @@ the precision asked for."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 import pyarrow as pa
 from sqlglot import exp
 
 from adapters.aggregates import Aggregate
 from adapters.base import FilterVerdict, Pushdown, ScanColumn
-from adapters.dialects.base import RANGES, SourceDialect
-from adapters.pushdown import Column, ColumnComparison, Leaf, family
+from adapters.dialects.base import (
+    CASE_MAPPING,
+    DATE_PARTS,
+    LENGTHS,
+    ONLY_YEAR_RANGES,
+    RANGES,
+    SourceDialect,
+    reasons_for,
+)
+from adapters.pushdown import Column, ColumnComparison, FunctionFilter, Leaf, family
 
 __all__ = ["PostgresDialect"]
 
@@ -25,6 +34,15 @@ class PostgresDialect(SourceDialect):
 
     sqlglot_dialect = "postgres"
     exact_reason = "applied by PostgreSQL"
+    label = "PostgreSQL"
+    function_reasons: ClassVar[Mapping[str, str]] = {
+        **reasons_for(CASE_MAPPING, "its case mapping follows the database's locale"),
+        **reasons_for(LENGTHS, "it counts in the database's encoding and drops CHAR padding"),
+        **reasons_for(DATE_PARTS, ONLY_YEAR_RANGES),
+    }
+
+    def function_verdict(self, condition: FunctionFilter) -> FilterVerdict:
+        return self.refuse_function(condition, self.function_reasons)
 
     def leaf_verdict(self, leaf: Leaf) -> FilterVerdict:
         column = leaf.column

@@ -5,14 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import ClassVar
 
 import pyarrow as pa
 from sqlglot import exp
 
 from adapters.aggregates import Aggregate, computes_aggregate
 from adapters.base import FilterVerdict, Pushdown, ScanColumn
-from adapters.dialects.base import SourceDialect
-from adapters.pushdown import Column, ColumnComparison, Leaf, Value, family
+from adapters.dialects.base import (
+    CASE_MAPPING,
+    DATE_PARTS,
+    LENGTHS,
+    ONLY_YEAR_RANGES,
+    SourceDialect,
+    reasons_for,
+)
+from adapters.pushdown import Column, ColumnComparison, FunctionFilter, Leaf, Value, family
 
 __all__ = ["SqliteDialect", "storage_class"]
 
@@ -23,6 +31,12 @@ class SqliteDialect(SourceDialect):
 
     sqlglot_dialect = "sqlite"
     exact_reason = "applied by SQLite"
+    label = "SQLite"
+    function_reasons: ClassVar[Mapping[str, str]] = {
+        **reasons_for(CASE_MAPPING, "its case mapping is ASCII-only"),
+        **reasons_for(LENGTHS, "its length() stops at the first NUL character"),
+        **reasons_for(DATE_PARTS, f"dates are ISO text there; {ONLY_YEAR_RANGES}"),
+    }
     # Up to 15 significant digits a decimal survives the trip through a double and back, so
     # distinct decimals stay distinct doubles and comparisons keep their answer.
     _REAL_DIGITS = 15
@@ -49,6 +63,13 @@ class SqliteDialect(SourceDialect):
                 Pushdown.UNSUPPORTED, "more than 15 digits do not survive SQLite's REAL"
             )
         return FilterVerdict(Pushdown.EXACT, self.exact_reason)
+
+    def function_verdict(self, condition: FunctionFilter) -> FilterVerdict:
+        return self.refuse_function(condition, self.function_reasons)
+
+    def finite(self, column: exp.Expr) -> exp.Expr:
+        # ISO-text dates have no infinity: true for every value, NULL for NULL.
+        return exp.EQ(this=column, expression=column.copy())
 
     def pair_verdict(self, pair: ColumnComparison) -> FilterVerdict:
         verdict = super().pair_verdict(pair)

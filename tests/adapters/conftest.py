@@ -139,8 +139,82 @@ def big_table() -> pa.Table:
     ).to_arrow_table()
 
 
+@dataclass(frozen=True)
+class TableSpec:
+    """A fixture table: its name, its DDL column list per kind (duckdb: none, create from the
+    data), whether it is loaded in bulk, and what each kind declares where it differs from the
+    data (SQLite and CSV have no integer widths, CSV no decimals)."""
+
+    name: str
+    ddl: dict[str, str]
+    bulk: bool = False
+
+
+PEOPLE_SPEC = TableSpec("people", _DDL_TYPES)
+
+# For filters that call functions: case mapping beyond ASCII (É, İ, ß, final Σ, the Kelvin sign
+# that lowercases to an ASCII k), '' and NULL, dates on both sides of 1 January, timestamps a
+# millisecond before midnight, negative numbers.
+_EDGE_ROWS = [
+    (1, "Clerk#000000951", "1995-12-31", "1995-12-31 23:59:59.999", -5, "-12.50"),
+    (2, "CLERK#000000951", "1996-01-01", "1996-01-01 00:00:00", 5, "12.50"),
+    (3, "clerk#000000951", "1996-12-31", "1996-12-31 23:59:59.999", 0, "0.00"),
+    (4, "ÉMILE", "1997-01-01", "1997-01-01 00:00:00", -7, "7.25"),
+    (5, None, None, None, None, None),
+    (6, "émile", "1996-06-15", "1996-06-15 12:00:00", 3, "-0.01"),
+    (7, "İSTANBUL", "2000-02-29", "1999-12-31 23:59:59.999", 2147483, "99999.99"),
+    (8, "straße", "1999-12-31", "2000-01-01 00:00:00", -1, "1.10"),
+    (9, "", "2000-01-01", "2000-12-31 23:59:59.999", 1, "-1.10"),
+    (10, "CLER\u212a#000000951", "1996-03-01", "1996-02-29 23:59:59.999", 10, "3.00"),
+    (11, "ΣΊΣΥΦΟΣ", "1900-01-01", "1969-12-31 23:59:59.999", -10, "-3.00"),
+    (12, "abc ", "2024-12-31", "2024-12-31 23:59:59.999999", 4, "0.50"),
+]
+_EDGE_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("name", pa.string()),
+        ("born", pa.date32()),
+        ("seen", pa.timestamp("us")),
+        ("qty", pa.int32()),
+        ("amount", pa.decimal128(12, 2)),
+    ]
+)
+EDGES = pa.table(
+    [
+        pa.array(list(values)).cast(f.type)
+        for values, f in zip(zip(*_EDGE_ROWS, strict=True), _EDGE_SCHEMA, strict=True)
+    ],
+    schema=_EDGE_SCHEMA,
+)
+EDGES_SPEC = TableSpec(
+    "edges",
+    {
+        "sqlite": "id INTEGER PRIMARY KEY, name TEXT, born DATE, seen TIMESTAMP, qty INTEGER,"
+        " amount DECIMAL(12,2)",
+        "duckdb": "id BIGINT, name VARCHAR, born DATE, seen TIMESTAMP, qty INTEGER,"
+        " amount DECIMAL(12,2)",
+        "postgres": "id bigint PRIMARY KEY, name text, born date, seen timestamp, qty integer,"
+        " amount numeric(12,2)",
+        "mysql": "id BIGINT PRIMARY KEY, name VARCHAR(50), born DATE, seen DATETIME(6), qty INT,"
+        " amount DECIMAL(12,2)",
+    },
+)
+BIG_SPEC = TableSpec("big", _BIG_DDL, bulk=True)
+
+
+def declared_types(kind: str, schema: pa.Schema) -> dict[str, pa.DataType]:
+    """The Arrow types ``kind`` declares for a table of ``schema`` (see EXPECTED_TYPES)."""
+    types = dict(zip(schema.names, schema.types, strict=True))
+    for name, data_type in types.items():
+        if kind in ("sqlite", "csv") and pa.types.is_integer(data_type):
+            types[name] = pa.int64()
+        if kind == "csv" and pa.types.is_decimal(data_type):
+            types[name] = pa.float64()
+    return types
+
+
 def build(
-    kind: str, data: pa.Table, folder: Path, dsn: str | None, big: bool
+    kind: str, data: pa.Table, folder: Path, dsn: str | None, spec: TableSpec
 ) -> Iterator[BuiltSource]:
     """Yield a source of ``kind`` holding ``data``; drop server tables afterwards."""
     builder = {
@@ -151,7 +225,7 @@ def build(
         "postgres": _postgres,
         "mysql": _mysql,
     }[kind]
-    yield from builder(data, folder, dsn, big)
+    yield from builder(data, folder, dsn, spec)
 
 
 def _settings(kind: str, **values: Any) -> SourceSettings:
@@ -162,8 +236,8 @@ def _finish(
     kind: str, settings: SourceSettings, table: str, native: Any, data: pa.Table
 ) -> BuiltSource:
     expected = data
-    if data is PEOPLE:
-        declared = EXPECTED_TYPES[kind]
+    if data.num_rows < BIG_ROWS:  # the big table is only counted and streamed
+        declared = EXPECTED_TYPES[kind] if data is PEOPLE else declared_types(kind, data.schema)
         expected = pa.table({n: _as_read(data.column(n), declared[n]) for n in data.column_names})
     return BuiltSource(kind, settings, table, open_source(settings), native, expected)
 
@@ -176,13 +250,13 @@ def _as_read(column: pa.ChunkedArray, declared: pa.DataType) -> pa.ChunkedArray:
     return column.cast(declared)
 
 
-def _sqlite(data: pa.Table, folder: Path, dsn: str | None, big: bool) -> Iterator[BuiltSource]:
-    path = folder / ("big.sqlite" if big else "people.sqlite")
-    table = "big" if big else "people"
+def _sqlite(
+    data: pa.Table, folder: Path, dsn: str | None, spec: TableSpec
+) -> Iterator[BuiltSource]:
+    table = spec.name
+    path = folder / f"{table}.sqlite"
     with sqlite3.connect(path) as connection:
-        connection.execute(
-            f"CREATE TABLE {table} ({_BIG_DDL['sqlite'] if big else _DDL_TYPES['sqlite']})"
-        )
+        connection.execute(f"CREATE TABLE {table} ({spec.ddl['sqlite']})")
     # SQLite keeps DECIMAL as REAL, dates as ISO text and booleans as 0/1: store them so.
     stored = pa.table({name: _sqlite_storage(data.column(name)) for name in data.column_names})
     writer = adbc_driver_sqlite.dbapi.connect(str(path))
@@ -220,15 +294,17 @@ def _sqlite_storage(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column
 
 
-def _duckdb(data: pa.Table, folder: Path, dsn: str | None, big: bool) -> Iterator[BuiltSource]:
-    path = folder / ("big.duckdb" if big else "people.duckdb")
-    table = "big" if big else "people"
+def _duckdb(
+    data: pa.Table, folder: Path, dsn: str | None, spec: TableSpec
+) -> Iterator[BuiltSource]:
+    table = spec.name
+    path = folder / f"{table}.duckdb"
     with duckdb.connect(str(path)) as connection:
         connection.register("data", data)
-        if big:
+        if "duckdb" not in spec.ddl:
             connection.execute(f"CREATE TABLE {table} AS SELECT * FROM data")
         else:
-            connection.execute(f"CREATE TABLE {table} ({_DDL_TYPES['duckdb']})")
+            connection.execute(f"CREATE TABLE {table} ({spec.ddl['duckdb']})")
             connection.execute(f"INSERT INTO {table} SELECT * FROM data")
 
     def native(sql: str) -> list[tuple[Any, ...]]:
@@ -246,20 +322,22 @@ def _in_memory_native(sql: str) -> list[tuple[Any, ...]]:
         return reader.execute(sql).fetchall()
 
 
-def _parquet(data: pa.Table, folder: Path, dsn: str | None, big: bool) -> Iterator[BuiltSource]:
-    root = folder / ("big_parquet" if big else "people_parquet")
+def _parquet(
+    data: pa.Table, folder: Path, dsn: str | None, spec: TableSpec
+) -> Iterator[BuiltSource]:
+    table = spec.name
+    root = folder / f"{table}_parquet"
     root.mkdir()
-    table = "big" if big else "people"
     pq.write_table(data, root / f"{table}.parquet", row_group_size=100_000)
     built = _finish("parquet", _settings("parquet", path=str(root)), table, _in_memory_native, data)
     yield built
     built.adapter.close()
 
 
-def _csv(data: pa.Table, folder: Path, dsn: str | None, big: bool) -> Iterator[BuiltSource]:
-    root = folder / ("big_csv" if big else "people_csv")
+def _csv(data: pa.Table, folder: Path, dsn: str | None, spec: TableSpec) -> Iterator[BuiltSource]:
+    table = spec.name
+    root = folder / f"{table}_csv"
     root.mkdir()
-    table = "big" if big else "people"
     texts = [f.name for f in data.schema if pa.types.is_string(f.type)]
     # Quoting text keeps '' apart from NULL and keeps trailing spaces.
     with duckdb.connect() as connection:
@@ -273,18 +351,18 @@ def _csv(data: pa.Table, folder: Path, dsn: str | None, big: bool) -> Iterator[B
     built.adapter.close()
 
 
-def _postgres(data: pa.Table, folder: Path, dsn: str | None, big: bool) -> Iterator[BuiltSource]:
+def _postgres(
+    data: pa.Table, folder: Path, dsn: str | None, spec: TableSpec
+) -> Iterator[BuiltSource]:
     import adbc_driver_postgresql.dbapi
 
     assert dsn is not None
-    table = f"conformance_{'big' if big else 'people'}_{uuid.uuid4().hex[:8]}"
+    table = f"conformance_{spec.name}_{uuid.uuid4().hex[:8]}"
     connection = adbc_driver_postgresql.dbapi.connect(dsn, autocommit=True)
     cursor = connection.cursor()
     # A test that fails holding a stream open keeps its table locked: fail the DROP, not hang.
     cursor.execute("SET lock_timeout = '10s'")
-    cursor.execute(
-        f"CREATE TABLE {table} ({_BIG_DDL['postgres'] if big else _DDL_TYPES['postgres']})"
-    )
+    cursor.execute(f"CREATE TABLE {table} ({spec.ddl['postgres']})")
     cursor.adbc_ingest(table, data, mode="append")  # binary COPY
     cursor.execute(f"ANALYZE {table}")
 
@@ -302,12 +380,12 @@ def _postgres(data: pa.Table, folder: Path, dsn: str | None, big: bool) -> Itera
         connection.close()
 
 
-def _mysql(data: pa.Table, folder: Path, dsn: str | None, big: bool) -> Iterator[BuiltSource]:
+def _mysql(data: pa.Table, folder: Path, dsn: str | None, spec: TableSpec) -> Iterator[BuiltSource]:
     import connectorx
     import pymysql
 
     assert dsn is not None
-    table = f"conformance_{'big' if big else 'people'}_{uuid.uuid4().hex[:8]}"
+    table = f"conformance_{spec.name}_{uuid.uuid4().hex[:8]}"
     connection = pymysql.connect(
         host="127.0.0.1",
         port=3306,
@@ -317,10 +395,10 @@ def _mysql(data: pa.Table, folder: Path, dsn: str | None, big: bool) -> Iterator
         local_infile=True,
         autocommit=True,
     )
-    ddl = _BIG_DDL["mysql"] if big else _DDL_TYPES["mysql"]
+    ddl = spec.ddl["mysql"]
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {table} ({ddl}) DEFAULT CHARSET=utf8mb4")
-        if big:
+        if spec.bulk:
             csv_path = folder / f"{table}.csv"
             with duckdb.connect() as writer:
                 writer.register("data", data)
@@ -390,7 +468,7 @@ def people(
 ) -> Iterator[BuiltSource]:
     """The PEOPLE table stored in a source of ``kind``."""
     folder: Path = tmp_path_factory.mktemp(f"people_{kind}")
-    yield from build(kind, PEOPLE, folder, _dsn(kind, request), big=False)
+    yield from build(kind, PEOPLE, folder, _dsn(kind, request), PEOPLE_SPEC)
 
 
 @pytest.fixture(scope="session")
@@ -399,4 +477,13 @@ def big(
 ) -> Iterator[BuiltSource]:
     """A 1M-row table stored in a source of ``kind``."""
     folder: Path = tmp_path_factory.mktemp(f"big_{kind}")
-    yield from build(kind, big_table(), folder, _dsn(kind, request), big=True)
+    yield from build(kind, big_table(), folder, _dsn(kind, request), BIG_SPEC)
+
+
+@pytest.fixture(scope="session")
+def edges(
+    kind: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BuiltSource]:
+    """The EDGES table (function-filter edge cases) stored in a source of ``kind``."""
+    folder: Path = tmp_path_factory.mktemp(f"edges_{kind}")
+    yield from build(kind, EDGES, folder, _dsn(kind, request), EDGES_SPEC)

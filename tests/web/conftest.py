@@ -129,7 +129,7 @@ def browser(chromium_path: Path) -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     """A fresh browser context (its own sessionStorage); uncaught script errors fail the test."""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-TW")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     tab = context.new_page()
     problems: list[str] = []
     tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))

@@ -88,7 +88,9 @@ def test_owner_approves_narrower_and_the_delegated_user_can_query(
         # the delegated one goes with it.
         page.get_by_role("button", name="查看 Show").click()
         page.locator("#usage-list tr", has_text="clerk_web").wait_for()
-        page.locator("#grants-filter button").click()
+        # The list is redrawn when the answer comes: act on the new one.
+        with page.expect_response(lambda r: "/v1/grants?" in r.url):
+            page.locator("#grants-filter button").click()
         agency_row = page.locator("#grant-list tbody tr", has_text=grant_id.group(1)).first
         agency_row.get_by_label(f"Reason to revoke {grant_id.group(1)}").fill("案件結束")
         agency_row.get_by_role("button", name="撤銷 Revoke").click()
@@ -151,7 +153,9 @@ def test_manager_applies_and_reviews_the_agency_rights(page: Any, site: LiveSite
         )
         assert approved.status_code == 200, approved.text
         agency_grant = approved.json()["grant_id"]
-        page.locator("#grants-filter button").click()
+        # The list is redrawn when the answer comes: act on the new one.
+        with page.expect_response(lambda r: "/v1/grants?" in r.url):
+            page.locator("#grants-filter button").click()
         page.locator(f"#delegate-grant option[value='{agency_grant}']").wait_for(state="attached")
         page.get_by_label("機關授權").select_option(agency_grant)
         page.get_by_label("program (read)").uncheck()
