@@ -1,12 +1,14 @@
 """The systems civicfed is measured against, each answering the same ``source.table`` SQL.
 
 * ``ScannerPeer``: DuckDB with its postgres / mysql / sqlite scanner extensions ATTACHed
-  read-only to the split's sources, a DuckDB file attached, Parquet and CSV as views over
-  ``read_parquet`` / ``read_csv`` — what an analyst gets from DuckDB alone.
+  read-only to the split's sources, DuckDB files attached read-only, Parquet and CSV as views
+  over ``read_parquet`` / ``read_csv`` — what an analyst gets from DuckDB alone. It reads any
+  civicfed.toml, so it serves the servers split and the embedded one (files only) alike.
 * ``NativePeer``: DuckDB on in-memory copies of the tables — the physical limit.
 
-Both build one schema per source (``pg``, ``maria``, …) holding one view or table per source
-table, so ``SELECT … FROM pg.lineitem`` runs unchanged on either.
+Both build one schema per source (``pg``, ``maria``, … or ``duck2``, ``lite2``, …) holding one
+view or table per source table, so ``SELECT … FROM pg.lineitem`` runs unchanged on either;
+``NativePeer`` takes the split (table → source) to name its schemas.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """``python -m benchmarks``: the TPC-H split on civicfed, DuckDB's scanners and DuckDB native.
 
+``--split servers`` (the default) spreads the tables over PostgreSQL, MariaDB and embedded files;
+``--split embedded`` over SQLite files, DuckDB files, Parquet and CSV only (no server needed).
 Loads the split once per scale factor (cached under ``benchmarks/.work/``), runs each of the 22
 queries on the three systems (one warm-up, then ``--reps`` timed runs, median kept), checks
 every answer against DuckDB native's, measures pinned point lookups across two sources, and
@@ -33,10 +35,12 @@ from benchmarks.tpch_split import (
     BENCH_PURPOSE,
     BENCH_USER,
     DEFAULT_SPLIT,
-    SOURCE_KINDS,
+    SERVER_KINDS,
+    SPLITS,
     federated_query,
     generate,
     load_split,
+    split_files,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -55,17 +59,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console()
     started = dt.datetime.now().astimezone()
     queries = args.queries or list(range(1, 23))
+    split, kinds = SPLITS[args.split]
+    label = "TPC-H split" if args.split == "servers" else f"TPC-H split ({args.split})"
 
-    console.print(
-        f"[bold]TPC-H split[/] SF {sf:g}: {len(queries)} queries × 3 systems, {reps} reps"
-    )
+    console.print(f"[bold]{label}[/] SF {sf:g}: {len(queries)} queries × 3 systems, {reps} reps")
     try:
-        config, tables, load = prepare_split(sf, args.pg_dsn, args.mysql_dsn, args.reload, console)
+        config, tables, load = prepare_split(
+            sf, args.pg_dsn, args.mysql_dsn, args.reload, console, args.split
+        )
     except Exception as exc:  # servers down, drivers missing: say which, without a traceback
-        console.print(f"[red]could not prepare the TPC-H split: {_describe(exc)}[/]")
-        console.print("PostgreSQL and MariaDB must be up; see --pg-dsn / --mysql-dsn.")
+        console.print(f"[red]could not prepare the {label}: {_describe(exc)}[/]")
+        if any(kind in SERVER_KINDS for kind in kinds.values()):
+            console.print("PostgreSQL and MariaDB must be up; see --pg-dsn / --mysql-dsn.")
         return 2
-    runners, closers, open_errors = _open_systems(config, tables)
+    runners, closers, open_errors = _open_systems(config, tables, split)
     try:
         columns = (
             TextColumn("{task.description:<28}"),
@@ -74,19 +81,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             TimeElapsedColumn(),
         )
         with Progress(*columns, console=console) as progress:
-            results = run_queries(queries, runners, open_errors, reps, progress)
-            lookups = run_lookups(tables, runners, open_errors, args.lookups, progress)
+            results = run_queries(queries, runners, open_errors, reps, progress, split)
+            lookups = run_lookups(tables, runners, open_errors, args.lookups, progress, split)
     finally:
         for close in closers:
             close()
 
     document = report.build_document(
         sf=sf, reps=reps, started=started, load=load, queries=results, lookups=lookups,
-        split=dict(DEFAULT_SPLIT), kinds=SOURCE_KINDS,
-        rows={t: tables[t].num_rows for t in tables},
+        split=dict(split), kinds=kinds, rows={t: tables[t].num_rows for t in tables},
+        split_name=args.split,
     )  # fmt: skip
-    suffix = "" if sf == 0.1 else f"-sf{sf:g}"
-    stem = f"{started.date().isoformat()}-tpch-split{suffix}"
+    stem = result_stem(started.date(), args.split, sf)
     written = report.write_all(document, args.out, stem)
     report.print_summary(document, console)
     for path in written:
@@ -94,8 +100,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def result_stem(date: dt.date, split_name: str, sf: float) -> str:
+    """Return the result files' name without extension: ``<date>-tpch-split`` for the servers
+    split at SF 0.1, ``<date>-tpch-split-embedded`` for the embedded one, ``-sf<N>`` after
+    either at another scale factor."""
+    split_part = "" if split_name == "servers" else f"-{split_name}"
+    suffix = "" if sf == 0.1 else f"-sf{sf:g}"
+    return f"{date.isoformat()}-tpch-split{split_part}{suffix}"
+
+
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument(
+        "--split",
+        choices=tuple(SPLITS),
+        default="servers",
+        help="servers: PostgreSQL, MariaDB and files (default); embedded: files only",
+    )
     parser.add_argument("--sf", type=float, default=0.1, help="TPC-H scale factor (0.1)")
     parser.add_argument("--full", action="store_true", help="release run: SF 1, 5 reps")
     parser.add_argument("--reps", type=int, default=None, help="timed runs per query (3; 5 full)")
@@ -125,18 +146,26 @@ def _query_list(text: str) -> list[int]:
 
 
 def prepare_split(
-    sf: float, pg_dsn: str, mysql_dsn: str, reload: bool, console: Console
+    sf: float,
+    pg_dsn: str,
+    mysql_dsn: str,
+    reload: bool,
+    console: Console,
+    split_name: str = "servers",
 ) -> tuple[Path, dict[str, pa.Table], dict[str, Any]]:
     """Return (civicfed.toml, local copies of the tables, load facts), loading only when the
-    cache for ``sf`` is missing or stale."""
-    directory = WORK / f"sf{sf:g}"
+    cache for ``split_name`` at ``sf`` is missing or stale."""
+    split, kinds = SPLITS[split_name]
+    servers = _servers(kinds, pg_dsn, mysql_dsn)
+    prefix = "" if split_name == "servers" else f"{split_name}-"
+    directory = WORK / f"{prefix}sf{sf:g}"
     namespace = "tpch_bench_sf" + f"{sf:g}".replace(".", "_")
     config, manifest_file, local = (
         directory / "civicfed.toml",
         directory / "manifest.json",
         directory / "local",
     )
-    if not reload and _cache_is_valid(directory, namespace, pg_dsn, mysql_dsn):
+    if not reload and _cache_is_valid(directory, namespace, pg_dsn, mysql_dsn, split_name):
         manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
         tables = {name: pq.read_table(local / f"{name}.parquet") for name in TPCH_TABLES}
         console.print(f"using the split loaded at {manifest.get('loaded_at')} ({directory})")
@@ -146,9 +175,22 @@ def prepare_split(
         started = time.perf_counter()
         tables = generate(sf)
         generate_s = time.perf_counter() - started
-    with console.status("loading PostgreSQL, MariaDB, SQLite, DuckDB, Parquet, CSV"):
+    loading = (
+        "loading PostgreSQL, MariaDB, SQLite, DuckDB, Parquet, CSV"
+        if split_name == "servers"
+        else "loading " + ", ".join(f"{s} ({k})" for s, k in kinds.items() if s in split.values())
+    )
+    with console.status(loading):
         started = time.perf_counter()
-        load_split(tables, directory, pg_dsn, mysql_dsn, namespace=namespace)
+        load_split(
+            tables,
+            directory,
+            pg_dsn if "postgres" in kinds.values() else None,
+            mysql_dsn if "mysql" in kinds.values() else None,
+            split=split,
+            namespace=namespace,
+            kinds=kinds,
+        )
         load_s = time.perf_counter() - started
     local.mkdir(exist_ok=True)
     for name, table in tables.items():
@@ -156,7 +198,7 @@ def prepare_split(
     manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     manifest.update(
         sf=sf,
-        servers=[pg_dsn, mysql_dsn],
+        servers=servers,
         generate_seconds=round(generate_s, 3),
         total_load_seconds=round(load_s, 3),
         loaded_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -169,15 +211,29 @@ def prepare_split(
     return config, tables, {"cached": False, **manifest}
 
 
-def _cache_is_valid(directory: Path, namespace: str, pg_dsn: str, mysql_dsn: str) -> bool:
+def _servers(kinds: Mapping[str, str], pg_dsn: str, mysql_dsn: str) -> list[str]:
+    """The server DSNs a split loads into (recorded in the manifest; a change reloads)."""
+    if not any(kind in SERVER_KINDS for kind in kinds.values()):
+        return []
+    return [pg_dsn, mysql_dsn]
+
+
+def _cache_is_valid(
+    directory: Path,
+    namespace: str,
+    pg_dsn: str,
+    mysql_dsn: str,
+    split_name: str = "servers",
+) -> bool:
+    split, kinds = SPLITS[split_name]
     try:
         manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     if (
         manifest.get("namespace") != namespace
-        or manifest.get("split") != dict(DEFAULT_SPLIT)
-        or manifest.get("servers") != [pg_dsn, mysql_dsn]
+        or manifest.get("split") != dict(split)
+        or manifest.get("servers") != _servers(kinds, pg_dsn, mysql_dsn)
     ):
         return False
     rows: dict[str, int] = manifest.get("rows", {})
@@ -185,14 +241,13 @@ def _cache_is_valid(directory: Path, namespace: str, pg_dsn: str, mysql_dsn: str
         copy = directory / "local" / f"{name}.parquet"
         if not copy.is_file() or pq.ParquetFile(copy).metadata.num_rows != rows.get(name):
             return False
-    data = directory / "data"
-    files = [data / "lite.sqlite", data / "duck.duckdb", data / "parquet", data / "csv"]
+    files = split_files(directory, split, kinds)
     if not (directory / "civicfed.toml").is_file() or not all(f.exists() for f in files):
         return False
-    for table, source in DEFAULT_SPLIT.items():
-        if source == "pg":
+    for table, source in split.items():
+        if kinds[source] == "postgres":
             found = split_loaders.postgres_row_count(pg_dsn, namespace, table)
-        elif source == "maria":
+        elif kinds[source] == "mysql":
             found = split_loaders.mysql_row_count(mysql_dsn, namespace, table)
         else:
             continue
@@ -205,12 +260,12 @@ def _cache_is_valid(directory: Path, namespace: str, pg_dsn: str, mysql_dsn: str
 
 
 def _open_systems(
-    config: Path, tables: Mapping[str, pa.Table]
+    config: Path, tables: Mapping[str, pa.Table], split: Mapping[str, str] = DEFAULT_SPLIT
 ) -> tuple[dict[str, Runner], list[Callable[[], None]], dict[str, str]]:
     runners: dict[str, Runner] = {}
     closers: list[Callable[[], None]] = []
     errors: dict[str, str] = {}
-    native = NativePeer(tables)
+    native = NativePeer(tables, split)
     runners[NATIVE], closers = native.run, [native.close]
     try:
         scanners = ScannerPeer(config)
@@ -248,12 +303,13 @@ def run_queries(
     open_errors: Mapping[str, str],
     reps: int,
     progress: Progress,
+    split: Mapping[str, str] = DEFAULT_SPLIT,
 ) -> list[dict[str, Any]]:
     """Time every query on every system; each answer is checked against DuckDB native's."""
     task = progress.add_task("TPC-H queries", total=len(queries) * len(SYSTEMS))
     results = []
     for n in queries:
-        sql = federated_query(n)
+        sql = federated_query(n, split)
         expected: pa.Table | None = None
         timings: dict[str, dict[str, Any]] = {}
         for system in (NATIVE, SCANNERS, CIVICFED):  # native first: it gives the expected answer
@@ -302,6 +358,7 @@ def run_lookups(
     open_errors: Mapping[str, str],
     count: int,
     progress: Progress,
+    split: Mapping[str, str] = DEFAULT_SPLIT,
 ) -> dict[str, Any]:
     """Time ``count`` pinned lookups (random keys, fixed seed) per system; p50 / p95 in ms."""
     rng = random.Random(20241126)
@@ -309,7 +366,7 @@ def run_lookups(
         "customer ⋈ nation, c_custkey = K": tables["customer"]["c_custkey"].to_pylist(),
         "orders ⋈ lineitem, o_orderkey = K": tables["orders"]["o_orderkey"].to_pylist(),
     }
-    templates = lookup_queries()
+    templates = lookup_queries(split)
     task = progress.add_task("point lookups", total=len(templates) * len(SYSTEMS) * count)
     out: dict[str, Any] = {}
     for name, template in templates.items():

@@ -1,9 +1,11 @@
-"""TPC-H "split": the eight TPC-H tables spread over six source kinds, with a civicfed.toml.
+"""TPC-H "split": the eight TPC-H tables spread over several sources, with a civicfed.toml.
 
 ``generate(sf)`` builds the tables with DuckDB's tpch extension (loaded offline from the
 ``duckdb-extension-tpch`` wheel); ``load_split`` puts them into PostgreSQL, MariaDB, SQLite, a
-DuckDB file, a Parquet folder and a CSV folder and writes the configuration civicfed and the
-scanner peer read; ``federated_query(n)`` gives TPC-H query *n* with ``source.table`` names.
+DuckDB file, a Parquet folder and a CSV folder (the ``servers`` split, ``DEFAULT_SPLIT``) or
+into SQLite files, DuckDB files, Parquet and CSV only (the ``embedded`` split,
+``EMBEDDED_SPLIT``) and writes the configuration civicfed and the scanner peer read;
+``federated_query(n, split)`` gives TPC-H query *n* with ``source.table`` names.
 """
 
 from __future__ import annotations
@@ -52,6 +54,44 @@ DEFAULT_SPLIT: Mapping[str, str] = {
     "nation": "csv",
     "region": "csv",
 }
+
+# The embedded split: the same join graph as DEFAULT_SPLIT with each server swapped for an
+# embedded file of its own, so the two runs differ only in where the bytes come from.
+# lineitem (the fact table) goes to a DuckDB file (``duck2``, in PostgreSQL's place): a columnar
+# store civicfed can push filters and aggregates into. orders + customer share one SQLite file
+# (``lite2``, in MariaDB's place): SQLite is a row store read row by row, the slowest embedded
+# path, so the lineitem⋈orders join (Q3–5, 7–10, 12, 18, 21) pays for crossing from a columnar
+# file into a row store, while customer⋈orders (Q13, Q22) can still be pushed into SQLite whole.
+# part stays alone in a second SQLite file and partsupp alone in a second DuckDB file, rather
+# than beside orders or lineitem: sharing a file would let lineitem⋈partsupp (Q9) or
+# part⋈partsupp (Q2, Q16, Q20) run inside one source and measure that source, not federation.
+# supplier to Parquet, nation + region to CSV, as in the servers split.
+EMBEDDED_SOURCE_KINDS: Mapping[str, str] = {
+    "duck2": "duckdb",
+    "lite2": "sqlite",
+    "lite": "sqlite",
+    "duck": "duckdb",
+    "parquet": "parquet",
+    "csv": "csv",
+}
+
+EMBEDDED_SPLIT: Mapping[str, str] = {
+    "lineitem": "duck2",
+    "orders": "lite2",
+    "customer": "lite2",
+    "part": "lite",
+    "partsupp": "duck",
+    "supplier": "parquet",
+    "nation": "csv",
+    "region": "csv",
+}
+
+# Split name (``python -m benchmarks --split NAME``) → (table → source, source → kind).
+SPLITS: Mapping[str, tuple[Mapping[str, str], Mapping[str, str]]] = {
+    "servers": (DEFAULT_SPLIT, SOURCE_KINDS),
+    "embedded": (EMBEDDED_SPLIT, EMBEDDED_SOURCE_KINDS),
+}
+SERVER_KINDS = frozenset({"postgres", "mysql"})
 
 BENCH_USER = "bench"
 BENCH_PURPOSE = "benchmark"
@@ -122,25 +162,31 @@ def federated_query(n: int, split: Mapping[str, str] = DEFAULT_SPLIT) -> str:
 def load_split(
     tables: Mapping[str, pa.Table],
     directory: str | Path,
-    pg_dsn: str,
-    mysql_dsn: str,
+    pg_dsn: str | None,
+    mysql_dsn: str | None,
     split: Mapping[str, str] = DEFAULT_SPLIT,
     namespace: str = "tpch",
+    kinds: Mapping[str, str] = SOURCE_KINDS,
 ) -> Path:
     """Load ``tables`` across the sources ``split`` names and return the civicfed.toml path.
 
-    Server tables go to PostgreSQL schema / MariaDB database ``namespace``; files go under
-    ``directory``. Loading drops and recreates everything it owns, so it can be repeated.
+    ``kinds`` gives each source's kind. Server tables go to PostgreSQL schema / MariaDB
+    database ``namespace`` (a split without servers needs no DSN); files go under
+    ``directory/data``, named after their source (``lite.sqlite``, ``duck.duckdb``, ``parquet/``,
+    ``csv/``). Loading drops and recreates everything it owns, so it can be repeated.
     ``directory/manifest.json`` records row counts and per-source load times.
     """
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", namespace):
         raise ValueError(f"namespace {namespace!r} must be a lower-case SQL identifier")
-    unknown = sorted(set(split.values()) - set(SOURCE_KINDS))
+    unknown = sorted(set(split.values()) - set(kinds))
     if unknown:
-        raise ValueError(f"unknown source(s) {unknown}; sources are {', '.join(SOURCE_KINDS)}")
+        raise ValueError(f"unknown source(s) {unknown}; sources are {', '.join(kinds)}")
     missing = sorted(set(split) - set(tables))
     if missing:
         raise ValueError(f"split names table(s) {missing} that were not generated")
+    for kind, dsn in (("postgres", pg_dsn), ("mysql", mysql_dsn)):
+        if dsn is None and any(kinds[source] == kind for source in split.values()):
+            raise ValueError(f"the split has a {kind} source but no DSN was given for it")
     root = Path(directory).resolve()
     data = root / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -148,23 +194,33 @@ def load_split(
     for table, source in split.items():
         by_source.setdefault(source, {})[table] = tables[table]
 
-    targets = {
-        "pg": lambda t: split_loaders.load_postgres(pg_dsn, namespace, t),
-        "maria": lambda t: split_loaders.load_mysql(mysql_dsn, namespace, t, root / "tmp"),
-        "lite": lambda t: split_loaders.load_sqlite(data / "lite.sqlite", t),
-        "duck": lambda t: split_loaders.load_duckdb(data / "duck.duckdb", t),
-        "parquet": lambda t: split_loaders.load_parquet(data / "parquet", t),
-        "csv": lambda t: split_loaders.load_csv(data / "csv", t),
-    }
     load_seconds: dict[str, float] = {}
     for source, source_tables in by_source.items():
         started = time.perf_counter()
-        targets[source](source_tables)
+        kind = kinds[source]
+        if kind == "postgres":
+            assert pg_dsn is not None
+            split_loaders.load_postgres(pg_dsn, namespace, source_tables)
+        elif kind == "mysql":
+            assert mysql_dsn is not None
+            split_loaders.load_mysql(mysql_dsn, namespace, source_tables, root / "tmp")
+        elif kind == "sqlite":
+            split_loaders.load_sqlite(data / f"{source}.sqlite", source_tables)
+        elif kind == "duckdb":
+            split_loaders.load_duckdb(data / f"{source}.duckdb", source_tables)
+        elif kind == "parquet":
+            split_loaders.load_parquet(data / source, source_tables)
+        elif kind == "csv":
+            split_loaders.load_csv(data / source, source_tables)
+        else:
+            raise ValueError(f"source {source}: no loader for kind {kind!r}")
         load_seconds[source] = round(time.perf_counter() - started, 3)
     shutil.rmtree(root / "tmp", ignore_errors=True)
 
     config = root / "civicfed.toml"
-    config.write_text(_config_text(by_source, pg_dsn, mysql_dsn, namespace), encoding="utf-8")
+    config.write_text(
+        _config_text(by_source, pg_dsn or "", mysql_dsn or "", namespace, kinds), encoding="utf-8"
+    )
     manifest = {
         "namespace": namespace,
         "split": dict(split),
@@ -175,6 +231,19 @@ def load_split(
     return config
 
 
+def split_files(
+    directory: str | Path, split: Mapping[str, str], kinds: Mapping[str, str]
+) -> list[Path]:
+    """Return the files and folders ``load_split`` writes under ``directory`` for ``split``."""
+    data = Path(directory) / "data"
+    suffixes = {"sqlite": ".sqlite", "duckdb": ".duckdb", "parquet": "", "csv": ""}
+    return [
+        data / f"{source}{suffixes[kinds[source]]}"
+        for source in dict.fromkeys(split.values())
+        if kinds[source] in suffixes
+    ]
+
+
 def drop_split(pg_dsn: str, mysql_dsn: str, namespace: str) -> None:
     """Drop the server-side tables of a split (its PostgreSQL schema and MariaDB database)."""
     split_loaders.drop_postgres(pg_dsn, namespace)
@@ -182,21 +251,32 @@ def drop_split(pg_dsn: str, mysql_dsn: str, namespace: str) -> None:
 
 
 def _config_text(
-    by_source: Mapping[str, Mapping[str, pa.Table]], pg_dsn: str, mysql_dsn: str, namespace: str
+    by_source: Mapping[str, Mapping[str, pa.Table]],
+    pg_dsn: str,
+    mysql_dsn: str,
+    namespace: str,
+    kinds: Mapping[str, str] = SOURCE_KINDS,
 ) -> str:
     q = json.dumps  # a JSON string is a valid TOML basic string
-    locations = {
-        "pg": f"dsn = {q(pg_dsn)}\nschema = {q(namespace)}",
-        "maria": (
-            f"dsn = {q(split_loaders.with_database(mysql_dsn, namespace))}\nschema = {q(namespace)}"
-        ),
-        "lite": 'path = "data/lite.sqlite"',
-        "duck": 'path = "data/duck.duckdb"',
-        "parquet": 'path = "data/parquet"',
-        "csv": 'path = "data/csv"',
-    }
+
+    def location(source: str) -> str:
+        kind = kinds[source]
+        if kind == "postgres":
+            return f"dsn = {q(pg_dsn)}\nschema = {q(namespace)}"
+        if kind == "mysql":
+            dsn = split_loaders.with_database(mysql_dsn, namespace)
+            return f"dsn = {q(dsn)}\nschema = {q(namespace)}"
+        suffix = {"sqlite": ".sqlite", "duckdb": ".duckdb"}.get(kind, "")
+        return f"path = {q(f'data/{source}{suffix}')}"
+
+    used = sorted({kinds[source] for source in by_source})
+    described = (
+        "six source kinds"
+        if kinds is SOURCE_KINDS
+        else f"{len(by_source)} sources of {len(used)} kinds ({', '.join(used)})"
+    )
     parts = [
-        "# Written by benchmarks/tpch_split.py: TPC-H split across six source kinds.",
+        f"# Written by benchmarks/tpch_split.py: TPC-H split across {described}.",
         "[federation]",
         'data_dir = "var"',
         "query_timeout_s = 900",
@@ -210,8 +290,8 @@ def _config_text(
         tables = ", ".join(sorted(by_source[source]))
         parts += [
             f"[sources.{source}]  # {tables}",
-            f'kind = "{SOURCE_KINDS[source]}"',
-            locations[source],
+            f'kind = "{kinds[source]}"',
+            location(source),
             f'owner = "{BENCH_AGENCY}"',
             "timeout_s = 900",
             "",
