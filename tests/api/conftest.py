@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,11 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
 from demo.scenario import CREDENTIALS_FILE, read_facts, setup
 from engine import Federation
+from tests.live_server import serving
 
 CLERK_PURPOSE = {
     "document_no": "北市安社字第1133012345號",
@@ -52,13 +49,6 @@ class LiveApi:
         return {"Authorization": f"Bearer {self.token(user)}"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def api_demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("api-demo")
@@ -69,21 +59,7 @@ def api_demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def live_api(api_demo_dir: Path) -> Iterator[LiveApi]:
     fed = Federation.open(api_demo_dir / "civicfed.toml")
-    app = create_app(fed)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the API did not start"
-        time.sleep(0.05)
     passwords = json.loads((api_demo_dir / CREDENTIALS_FILE).read_text(encoding="utf-8"))
-    yield LiveApi(
-        f"http://127.0.0.1:{port}", api_demo_dir, fed, passwords, read_facts(api_demo_dir)
-    )
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(fed)) as url:
+        yield LiveApi(url, api_demo_dir, fed, passwords, read_facts(api_demo_dir))
     fed.close()

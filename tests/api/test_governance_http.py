@@ -9,16 +9,9 @@ import datetime as dt
 import httpx
 
 from tests.api.conftest import CLERK_PURPOSE, LiveApi
+from tests.governance.helpers import PERSONS_REQUEST
 
-APPLICATION = {
-    "table": "household.persons",
-    "columns": {"national_id": "read", "name": "read", "district": "read"},
-    "require": [{"column": "national_id", "max_values": 10}],
-    "row_filter": "district = '大安區'",
-    "purposes": ["welfare-eligibility"],
-    "document_ref": "北市安社字第1130001234號",
-    "justification": "低收入戶資格複查需核對戶籍",
-}
+APPLICATION = PERSONS_REQUEST
 
 
 def _ok(response: httpx.Response, status: int = 200) -> object:

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-import api.web
 from api.app import create_app
 from demo.scenario import CREDENTIALS_FILE, read_facts, setup
 from engine import Federation
 from tests.conftest import IN_CI
+from tests.live_server import serving
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path(os.environ.get("CIVICFED_CHROMIUM", "/usr/bin/chromium"))
@@ -70,13 +66,6 @@ class LiveSite:
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> Path:
     if not CHROMIUM.exists():
@@ -94,22 +83,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
     # minimum group size, so the statistics have rows and suppressed groups both.
     setup(directory, scale=20_000, seed=17)
     fed = Federation.open(directory / "civicfed.toml")
-    app = create_app(fed)
-    app.include_router(api.web.router)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
     passwords = json.loads((directory / CREDENTIALS_FILE).read_text(encoding="utf-8"))
-    yield LiveSite(f"http://127.0.0.1:{port}", directory, fed, passwords, read_facts(directory))
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(fed)) as url:
+        yield LiveSite(url, directory, fed, passwords, read_facts(directory))
     fed.close()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tests.governance.helpers import PERSONS_REQUEST
 from tests.web.conftest import LiveSite, screenshot, sign_in
 
 CLERK_PURPOSE = {
@@ -14,11 +15,7 @@ CLERK_PURPOSE = {
     "purpose": "welfare-eligibility",
 }
 APPLICATION = {
-    "table": "household.persons",
-    "columns": {"national_id": "read", "name": "read", "district": "read"},
-    "require": [{"column": "national_id", "max_values": 10}],
-    "row_filter": "district = '大安區'",
-    "purposes": ["welfare-eligibility"],
+    **PERSONS_REQUEST,
     "document_ref": "北市安社字第1130009999號",
     "justification": "新進承辦人核對戶籍",
 }
