@@ -272,8 +272,8 @@ def _finite(node: exp.Expr, columns: Mapping[str, Column]) -> Leaf | None:
 
 
 # Nodes a function filter may not hold: they read other rows or tables, or name things the
-# source does not have.
-_NOT_SCALAR = (
+# source does not have (the planner checks the same before offering a filter).
+NOT_SCALAR = (
     exp.Subquery,
     exp.Select,
     exp.AggFunc,
@@ -289,7 +289,7 @@ _NOT_SCALAR = (
 def _function(node: exp.Expr, columns: Mapping[str, Column]) -> FunctionFilter:
     read: dict[str, Column] = {}
     for sub in node.walk():
-        if isinstance(sub, _NOT_SCALAR):
+        if isinstance(sub, NOT_SCALAR):
             raise Unsupported(f"{sub.key.upper()} in a filter is evaluated above the scan")
         if isinstance(sub, exp.Column):
             column = _column(sub, columns)

@@ -7,7 +7,6 @@ formats what comes back. No data source is opened.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -25,6 +24,7 @@ from audit.governance import REVIEW_STEPS, VERDICTS
 from audit.monthly import analyse_month
 from audit.reports import FORMATS as REPORT_FORMATS
 from audit.reports import write_reports
+from audit.sampling import record_draw
 from audit.sampling import sample as draw_sample
 from audit.verify import load_verifier
 from engine.config import LoadedConfig, default_config_path, load_config
@@ -170,19 +170,7 @@ def sample(
         analysed = analyse_month(log, the_month)
         picks, groups = draw_sample(analysed.queries, analysed.flags, seed)
         if record:
-            log.append(
-                {
-                    "type": "sample",
-                    "month": the_month.label,
-                    "seed": seed,
-                    "actor": auditor,
-                    "picked": picks.height,
-                    # Enough to prove later which queries this draw picked, without listing them.
-                    "picks_sha256": hashlib.sha256(
-                        "\n".join(sorted(picks["query_id"].to_list())).encode()
-                    ).hexdigest(),
-                }
-            )
+            record_draw(log, the_month.label, seed, auditor, picks)
     _show(
         picks,
         fmt,

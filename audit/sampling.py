@@ -14,6 +14,7 @@ import polars as pl
 
 from audit.anomalies import FLAG_SCHEMA
 from audit.frame import by_source
+from audit.sink import AuditSink
 
 RATE_PERCENT = 5
 
@@ -106,3 +107,22 @@ def sample(
         .sort("seq")
     )
     return picks, groups
+
+
+def record_draw(
+    log: AuditSink, month: str, seed: str, actor: str | None, picks: pl.DataFrame
+) -> int:
+    """Record a draw in the log, so that redrawing with other seeds shows; the hash of the
+    picked query ids proves later which queries it picked, without listing them."""
+    return log.append(
+        {
+            "type": "sample",
+            "month": month,
+            "seed": seed,
+            "actor": actor,
+            "picked": picks.height,
+            "picks_sha256": hashlib.sha256(
+                "\n".join(sorted(picks["query_id"].to_list())).encode()
+            ).hexdigest(),
+        }
+    )

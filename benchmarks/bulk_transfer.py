@@ -38,7 +38,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from benchmarks import charts, every_kind, split_loaders
-from benchmarks.common import result_file, write_results
+from benchmarks.common import add_server_options, result_file, write_results
 from benchmarks.report import machine_info, versions
 from benchmarks.tpch_split import (
     BENCH_PURPOSE,
@@ -194,14 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sf", type=float, default=None, help="TPC-H scale factor (0.05)")
     parser.add_argument("--reps", type=int, default=3, help="timed runs per system (3)")
     parser.add_argument("--reload", action="store_true", help="reload the sources")
-    parser.add_argument(
-        "--pg-dsn",
-        default=os.environ.get("CIVICFED_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test"),
-    )
-    parser.add_argument(
-        "--mysql-dsn",
-        default=os.environ.get("CIVICFED_BENCH_MYSQL", "mysql://root@127.0.0.1:3306/test"),
-    )
+    add_server_options(parser)
     args = parser.parse_args(argv)
     sf = args.sf if args.sf is not None else (0.2 if args.full else QUICK_SF)
     console = Console()

@@ -3,7 +3,9 @@ result files they write."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import statistics
 import time
 from collections.abc import Sequence
@@ -52,3 +54,16 @@ def write_results(name: str, results: dict[str, Any], markdown: Sequence[str]) -
     target = result_file(name, ".md")
     target.write_text("\n".join(markdown) + "\n", encoding="utf-8")
     return target
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    """``--pg-dsn`` and ``--mysql-dsn``, defaulting to $CIVICFED_BENCH_PG / _MYSQL, then the
+    local test servers."""
+    parser.add_argument(
+        "--pg-dsn",
+        default=os.environ.get("CIVICFED_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test"),
+    )
+    parser.add_argument(
+        "--mysql-dsn",
+        default=os.environ.get("CIVICFED_BENCH_MYSQL", "mysql://root@127.0.0.1:3306/test"),
+    )

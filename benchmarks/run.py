@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import random
 import statistics
 import time
@@ -28,6 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from benchmarks import report, split_loaders
 from benchmarks.answers import answer_difference
+from benchmarks.common import add_server_options
 from benchmarks.peers import NativePeer, ScannerPeer
 from benchmarks.report import CIVICFED, NATIVE, SCANNERS, SYSTEMS
 from benchmarks.tpch_schema import TPCH_TABLES
@@ -124,14 +124,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--lookups", type=int, default=50, help="point lookups per system (50)")
     parser.add_argument("--reload", action="store_true", help="reload the split even if cached")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
-    parser.add_argument(
-        "--pg-dsn",
-        default=os.environ.get("CIVICFED_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test"),
-    )
-    parser.add_argument(
-        "--mysql-dsn",
-        default=os.environ.get("CIVICFED_BENCH_MYSQL", "mysql://root@127.0.0.1:3306/test"),
-    )
+    add_server_options(parser)
     return parser.parse_args(argv)
 
 

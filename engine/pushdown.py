@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import duckdb
 from sqlglot import exp
 
+from adapters.pushdown import NOT_SCALAR
 from engine.errors import InvalidQuery
 from engine.output_names import HELPER_CONFIG
 from engine.sql import DIALECT, check_query
@@ -255,19 +256,6 @@ _COMPLEMENT: dict[type[exp.Expr], type[exp.Expr]] = {
     exp.GT: exp.LTE,
     exp.LTE: exp.GT,
 }
-# Nodes a pushed function filter may not contain: they read other rows or tables, or bind
-# names the source does not have.
-_NOT_SCALAR = (
-    exp.Subquery,
-    exp.Select,
-    exp.AggFunc,
-    exp.Window,
-    exp.Star,
-    exp.Placeholder,
-    exp.Parameter,
-    exp.Lambda,
-    exp.Unnest,
-)
 
 
 class _Shaper:
@@ -356,7 +344,7 @@ class _Shaper:
         """The predicate as written, over bare columns, when every source that reads it with
         DuckDB computes it exactly as the query would: scalar, deterministic, allowlisted."""
         for sub in node.walk():
-            if isinstance(sub, _NOT_SCALAR):
+            if isinstance(sub, NOT_SCALAR):
                 self.why = f"{sub.key.upper()} is evaluated above the scan"
                 return None
             if isinstance(sub, exp.Column) and sub.table != self.alias:

@@ -17,14 +17,14 @@ import json
 import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, overload
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from policies.decision import Principal
 from policies.passwords import Passwords, history_table
-from policies.store import _bump, _engine, _guarded, version_table
+from policies.store import _bump, _engine, _guarded, as_utc, version_table
 
 ACCOUNT_STATUSES = ("active", "suspended", "disabled")
 ROLES = ("platform_admin", "data_owner", "agency_manager", "user", "analyst", "auditor")
@@ -378,7 +378,7 @@ class AccountStore:
             row = None if found is None else _row(conn, found["user_name"])
         if found is None or row is None:
             raise AuthenticationFailed("invalid")
-        if _utc(found["expires_at"]) <= now:
+        if as_utc(found["expires_at"]) <= now:
             raise AuthenticationFailed("expired_token")
         account = _account(row)
         self._admit(account, now)
@@ -403,7 +403,7 @@ class AccountStore:
         self, conn: sa.Connection, row: sa.RowMapping, password: str, now: dt.datetime
     ) -> AuthenticationFailed | None:
         """Check one password attempt, counting failures and locking; None when it is right."""
-        locked_until = _utc(row["locked_until"])
+        locked_until = as_utc(row["locked_until"])
         if locked_until is not None and locked_until > now:
             return AuthenticationFailed("locked")
         name = row["name"]
@@ -426,9 +426,22 @@ class AccountStore:
         # "Today" is the server's local day, as for the Authorizer's grant validity.
         if not account.can_query(now.astimezone().date()):
             raise AuthenticationFailed("inactive")
-        changed = account.password_changed_at
-        if changed is None or now - changed > dt.timedelta(days=self.policy.password_max_age_days):
+        expires = self.password_expires_at(account)
+        if expires is None or now > expires:
             raise PasswordExpired()
+
+    def password_expires_at(self, account: Account) -> dt.datetime | None:
+        """When the account's password must be changed (None: no password set yet)."""
+        changed = account.password_changed_at
+        if changed is None:
+            return None
+        return changed + dt.timedelta(days=self.policy.password_max_age_days)
+
+    def check_new_password(self, password: str) -> None:
+        """Refuse (AccountError) a password too short to be any account's new password."""
+        problem = self._passwords.too_short(password)
+        if problem is not None:
+            raise AccountError(problem)
 
 
 def _profile(
@@ -509,21 +522,9 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-@overload
-def _utc(value: dt.datetime) -> dt.datetime: ...
-@overload
-def _utc(value: None) -> None: ...
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    # SQLite gives timestamps back naive (they were written in UTC); PostgreSQL gives them in
-    # the session's time zone.
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def _account(row: sa.RowMapping) -> Account:
     values = {field.name: row[field.name] for field in dataclasses.fields(Account)}
     values["roles"] = tuple(json.loads(row["roles"]))
     for key in ("password_changed_at", "locked_until", "created_at"):
-        values[key] = _utc(values[key])
+        values[key] = as_utc(values[key])
     return Account(**values)

@@ -66,11 +66,9 @@ class Passwords:
         self, conn: sa.Connection, name: str, password: str, *, check_history: bool = True
     ) -> str | None:
         """Why ``password`` may not become ``name``'s new password, or None when it may."""
-        if len(password) < self.min_length:
-            return (
-                f"the new password is too short: use at least {self.min_length} characters"
-                " (a few unrelated words make a long password that is easy to remember)"
-            )
+        short = self.too_short(password)
+        if short is not None:
+            return short
         if check_history and self.history > 0:
             recent = [old for _, old in self._newest_first(conn, name)[: self.history]]
             if any(self.verify(old, password) for old in recent):
@@ -78,6 +76,15 @@ class Passwords:
                     f"the new password was used recently: none of the last {self.history}"
                     " passwords may be used again; choose another"
                 )
+        return None
+
+    def too_short(self, password: str) -> str | None:
+        """Why ``password`` is too short for anyone, or None."""
+        if len(password) < self.min_length:
+            return (
+                f"the new password is too short: use at least {self.min_length} characters"
+                " (a few unrelated words make a long password that is easy to remember)"
+            )
         return None
 
     def record(

@@ -9,10 +9,10 @@ from api.governance.calendar_rules import parse_date, working_days_before
 from api.governance.context import ADMIN, MANAGER, SYSTEM, GovernanceContext, has
 from api.governance.delegation import revoke_stored
 from api.governance.errors import GovernanceError, GovernanceForbidden, NotFound
-from api.governance.records import utc
 from api.governance.views import AccountView, LifecycleAction
 from audit.usage import last_use
 from policies.accounts import AccountError
+from policies.store import as_utc
 
 DORMANT_AFTER = dt.timedelta(days=180)
 OFFBOARD_WORKING_DAYS = 10
@@ -32,7 +32,7 @@ def suspend_dormant(
         if user is None:
             continue  # agency grants are the owners' to review
         last = used.get((user, record.id))
-        created = utc(record.created_at)
+        created = as_utc(record.created_at)
         assert created is not None
         if last is not None:
             if last.date() >= cutoff:

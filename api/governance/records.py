@@ -16,6 +16,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from policies.store import as_utc
+
 metadata = sa.MetaData()
 applications_table = sa.Table(
     "civicfed_applications",
@@ -140,13 +142,6 @@ class Campaign(Record):
         return self.closed_at is None
 
 
-def utc(value: dt.datetime | None) -> dt.datetime | None:
-    """A stored time as aware UTC (SQLite gives back naive UTC, PostgreSQL the session zone)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def application_from_row(row: sa.RowMapping) -> Application:
     approved = row["approved_spec"]
     return Application(
@@ -161,7 +156,7 @@ def application_from_row(row: sa.RowMapping) -> Application:
         applied_by=row["applied_by"],
         applied_at=_aware(row["applied_at"]),
         decided_by=row["decided_by"],
-        decided_at=utc(row["decided_at"]),
+        decided_at=as_utc(row["decided_at"]),
         decision_note=row["decision_note"],
         approved_spec=json.loads(approved) if approved else None,
         grant_id=row["grant_id"],
@@ -176,11 +171,11 @@ def item_from_row(row: sa.RowMapping) -> ReviewItem:
         grant_id=row["grant_id"],
         table=row["table_pattern"],
         columns=json.loads(row["columns"]),
-        last_used_at=utc(row["last_used_at"]),
+        last_used_at=as_utc(row["last_used_at"]),
         revocable=bool(row["revocable"]),
         decision=row["decision"],
         decided_by=row["decided_by"],
-        decided_at=utc(row["decided_at"]),
+        decided_at=as_utc(row["decided_at"]),
         note=row["note"],
     )
 
@@ -191,12 +186,12 @@ def campaign_from_row(row: sa.RowMapping, items: tuple[ReviewItem, ...] = ()) ->
         agency=row["agency"],
         started_by=row["started_by"],
         started_at=_aware(row["started_at"]),
-        closed_at=utc(row["closed_at"]),
+        closed_at=as_utc(row["closed_at"]),
         items=items,
     )
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
-    aware = utc(value)
+    aware = as_utc(value)
     assert aware is not None
     return aware

@@ -20,12 +20,12 @@ from api.governance.records import (
     campaigns_table,
     item_from_row,
     review_items_table,
-    utc,
 )
 from api.governance.views import ReviewDue
 from audit.usage import last_use
 from policies import Grant
 from policies.column_rules import describe
+from policies.store import as_utc
 
 DECISIONS = ("keep", "revoke")
 REVIEW_INTERVAL_MONTHS = 6
@@ -146,7 +146,7 @@ def due(ctx: GovernanceContext, today: dt.date | dt.datetime | None = None) -> l
         )
     out = []
     for agency in (a.code for a in ctx.fed.loaded.config.agencies):
-        last = utc(latest.get(agency))
+        last = as_utc(latest.get(agency))
         if last is None or add_months(last.date(), REVIEW_INTERVAL_MONTHS) <= day:
             out.append(ReviewDue(agency, last))
     return out

@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from api.governance.records import Record, utc
+from api.governance.records import Record
 from audit.usage import OpenEvidenceRequest, SourceUse
 from policies import GrantRecord
 from policies.accounts import Account
+from policies.store import as_utc
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class GrantView(Record):
 
     @classmethod
     def of(cls, record: GrantRecord) -> GrantView:
-        created = utc(record.created_at)
+        created = as_utc(record.created_at)
         assert created is not None
         return cls(
             id=record.id,
@@ -46,7 +47,7 @@ class GrantView(Record):
             created_at=created,
             active=record.active,
             revoked_by=record.revoked_by,
-            revoked_at=utc(record.revoked_at),
+            revoked_at=as_utc(record.revoked_at),
             revoke_reason=record.revoke_reason,
         )
 

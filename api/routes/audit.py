@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any
 
 import polars as pl
@@ -17,6 +16,7 @@ from api.schemas_governance import AuditReviewBody
 from audit import AuditLog, Reviewer, record_review, verify_log
 from audit.frame import Month
 from audit.monthly import analyse_month
+from audit.sampling import record_draw
 from audit.sampling import sample as draw_sample
 from audit.verify import load_verifier
 
@@ -64,18 +64,7 @@ def sample(
     # Each pick with its whole case and SQL, so the reviewer reads it in one place.
     case = analysed.queries.select([c for c in _CASE_COLUMNS if c in analysed.queries.columns])
     picks = picks.join(case, on="seq", how="left")
-    log.append(
-        {
-            "type": "sample",
-            "month": the_month.label,
-            "seed": seed,
-            "actor": account.name,
-            "picked": picks.height,
-            "picks_sha256": hashlib.sha256(
-                "\n".join(sorted(picks["query_id"].to_list())).encode()
-            ).hexdigest(),
-        }
-    )
+    record_draw(log, the_month.label, seed, account.name, picks)
     return {
         "month": the_month.label,
         "seed": seed,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -21,10 +20,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def password_expires_at(ctx: Ctx, account: Account) -> str | None:
-    if account.password_changed_at is None:
-        return None
-    days = ctx.fed.accounts.policy.password_max_age_days
-    return (account.password_changed_at + dt.timedelta(days=days)).isoformat()
+    expires = ctx.fed.accounts.password_expires_at(account)
+    return expires.isoformat() if expires is not None else None
 
 
 def _record_sign_in(ctx: Ctx, username: str, outcome: str, reason: str | None = None) -> None:

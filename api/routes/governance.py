@@ -167,10 +167,9 @@ def list_accounts(
 
 @router.post("/accounts", status_code=201, responses=_ERRORS, summary="Create an account")
 def create_account(body: AccountBody, account: CurrentAccount, ctx: Ctx) -> Json:
-    minimum = ctx.fed.accounts.policy.password_min_length
-    if body.password is not None and len(body.password) < minimum:
+    if body.password is not None:
         # Checked first, so a refused password leaves no account behind.
-        raise ApiError("invalid_request", f"password: use at least {minimum} characters")
+        ctx.fed.accounts.check_new_password(body.password)
     service = _service(ctx)
     created = service.create_account(
         account.name, body.name, body.agency, body.roles, body.district, body.display_name
